@@ -1,0 +1,18 @@
+// Command tardigest inspects and verifies container image archives
+// offline: docker save tarballs of every era, OCI layouts (directories and
+// tars), whole-archive gzip or zstd, and stdin.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

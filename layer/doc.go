@@ -1,0 +1,25 @@
+// Package layer computes the identities of one blob in one read of its
+// bytes: the digest of the bytes as stored, the compression detected from
+// magic bytes, and the diffID (sha256 of the decompressed stream).
+//
+// # What it does
+//
+//	reader → count → hash (Digest) → peek magic → gzip | zstd | as-is → hash (DiffID)
+//	then drain the raw reader to EOF, so Digest covers trailing bytes
+//
+// An uncompressed blob is hashed once: its DiffID is its Digest.
+// Memory does not depend on the blob's size.
+//
+// # What it leaves to others
+//
+// It knows nothing about files, tar archives, manifests or output. Whether
+// a blob is a layer at all, and which digest it should have, is decided by
+// package tarball.
+//
+// # Limits
+//
+// Decompression is bounded by [Limits]: the uncompressed size, the
+// expansion ratio (uncompressed bytes per stored byte, enforced past
+// [RatioFloorBytes]) and the zstd window. A blob over a limit still gets its
+// Digest; its DiffID is left empty and [Result.DiffIDErr] says why.
+package layer

@@ -1,0 +1,307 @@
+package layer
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+)
+
+// Compression is the compression of a blob, detected from its first bytes.
+type Compression string
+
+// The compressions tardigest recognises.
+const (
+	None Compression = "none"
+	Gzip Compression = "gzip"
+	Zstd Compression = "zstd"
+)
+
+var (
+	// ErrCorrupt is the class of a compressed stream that does not decode:
+	// bad header, bad checksum, truncation or trailing garbage.
+	ErrCorrupt = errors.New("corrupt compressed stream")
+	// ErrLimit is the class of a blob that exceeds one of its Limits.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrUnsupported is the class of a digest algorithm tardigest cannot
+	// compute.
+	ErrUnsupported = errors.New("unsupported")
+)
+
+// Defaults for Limits. Real images stay far below them: the largest
+// layers seen in the wild are tens of GB, and gzip cannot expand more than
+// about 1032 times.
+const (
+	DefaultMaxUncompressedBytes int64  = 1 << 40 // 1 TiB
+	DefaultMaxExpansionRatio    int64  = 2048
+	DefaultMaxZstdWindowBytes   uint64 = 128 << 20 // zstd --long=27, --ultra -22
+	// RatioFloorBytes is the uncompressed size below which the expansion
+	// ratio is not enforced: tiny blobs (an empty tar compresses 32 times)
+	// would otherwise trip it.
+	RatioFloorBytes int64 = 64 << 20
+)
+
+// Limits bounds the work Compute does on one blob. Zero fields take the
+// defaults above.
+type Limits struct {
+	// MaxUncompressedBytes caps the decompressed size of one blob.
+	MaxUncompressedBytes int64
+	// MaxExpansionRatio caps decompressed bytes per stored byte, once more
+	// than RatioFloorBytes have been decompressed.
+	MaxExpansionRatio int64
+	// MaxZstdWindowBytes caps the window a zstd frame may ask for, and so
+	// the decoder's memory.
+	MaxZstdWindowBytes uint64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxUncompressedBytes <= 0 {
+		l.MaxUncompressedBytes = DefaultMaxUncompressedBytes
+	}
+	if l.MaxExpansionRatio <= 0 {
+		l.MaxExpansionRatio = DefaultMaxExpansionRatio
+	}
+	if l.MaxZstdWindowBytes == 0 {
+		l.MaxZstdWindowBytes = DefaultMaxZstdWindowBytes
+	}
+	return l
+}
+
+// Options tune Compute. The zero value computes sha256 with default limits.
+type Options struct {
+	// Algorithm of Digest; sha256 when empty. DiffID is always sha256.
+	Algorithm digest.Algorithm
+	// Limits bounds decompression.
+	Limits Limits
+}
+
+// Result holds the identities of one blob.
+type Result struct {
+	// Digest is the digest of the bytes exactly as stored (for a layer,
+	// the compressed blob digest a registry manifest names).
+	Digest digest.Digest
+	// Size is the number of stored bytes.
+	Size int64
+	// Compression is what the first bytes say.
+	Compression Compression
+	// DiffID is the sha256 of the decompressed stream, every byte of it;
+	// equal to Digest for an uncompressed sha256 blob. Empty when
+	// DiffIDErr is set.
+	DiffID digest.Digest
+	// UncompressedSize is the number of decompressed bytes.
+	UncompressedSize int64
+	// DiffIDErr says why DiffID could not be computed; it matches
+	// ErrCorrupt or ErrLimit. The stored Digest is still valid.
+	DiffIDErr error
+}
+
+// Detect returns the compression announced by the first bytes of a blob.
+// Fewer than four bytes are always None.
+func Detect(magic []byte) Compression {
+	switch {
+	case len(magic) >= 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 0x08:
+		return Gzip
+	case len(magic) >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd:
+		return Zstd
+	case len(magic) >= 4 && magic[0]&0xf0 == 0x50 && magic[1] == 0x2a && magic[2] == 0x4d && magic[3] == 0x18:
+		// A zstd skippable frame (zstd:chunked puts one first): the stream
+		// is zstd if any data frame follows.
+		return Zstd
+	}
+	return None
+}
+
+// bufSize is the size of the copy buffers; large enough that per-call
+// overhead vanishes against hashing.
+const bufSize = 256 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+// Compute reads r to EOF and returns the identities of its bytes. It
+// returns an error only when r cannot be read or ctx is done; a blob that
+// does not decompress is a Result with DiffIDErr set.
+func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
+	alg := opts.Algorithm
+	if alg == "" {
+		alg = digest.SHA256
+	}
+	if !alg.Available() || (alg != digest.SHA256 && alg != digest.SHA512) {
+		return Result{}, fmt.Errorf("%w: digest algorithm %q", ErrUnsupported, alg)
+	}
+	lim := opts.Limits.withDefaults()
+
+	raw := &source{ctx: ctx, r: r, h: alg.Hash()}
+	br := bufio.NewReaderSize(raw, bufSize)
+	magic, _ := br.Peek(4) // a short blob is simply uncompressed
+	comp := Detect(magic)
+	res := Result{Compression: comp}
+
+	bufp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bufp)
+	buf := *bufp
+
+	switch comp {
+	case None:
+		var diff hash.Hash
+		if alg != digest.SHA256 {
+			diff = sha256.New()
+		}
+		n, err := drain(br, buf, diff)
+		if err != nil {
+			return Result{}, err
+		}
+		res.UncompressedSize = n
+		if diff != nil {
+			res.DiffID = digest.NewDigest(digest.SHA256, diff)
+		}
+	default:
+		n, derr := decompress(br, comp, raw, lim, buf)
+		if raw.err != nil {
+			return Result{}, raw.err
+		}
+		if derr == nil {
+			// The decoder stopped at the end of its stream; anything
+			// after it must still be hashed as part of the blob, and is
+			// garbage to the decompressor.
+			extra, err := drain(br, buf, nil)
+			if err != nil {
+				return Result{}, err
+			}
+			if extra > 0 {
+				derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
+			}
+		} else if _, err := drain(br, buf, nil); err != nil {
+			return Result{}, err
+		}
+		if derr != nil {
+			res.DiffIDErr = derr
+		} else {
+			res.DiffID = n.digest
+			res.UncompressedSize = n.size
+		}
+	}
+	res.Digest = digest.NewDigest(alg, raw.h)
+	res.Size = raw.n
+	if res.DiffID == "" && res.DiffIDErr == nil {
+		res.DiffID = res.Digest
+	}
+	return res, nil
+}
+
+// source counts and hashes every byte read from the underlying reader and
+// remembers its first error other than EOF, so read failures are told
+// apart from decompression failures.
+type source struct {
+	ctx context.Context
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return 0, err
+	}
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.h.Write(p[:n])
+		s.n += int64(n)
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// drain reads r to EOF, optionally hashing, and returns the byte count.
+func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			n += int64(m)
+			if h != nil {
+				h.Write(buf[:m])
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+type diffResult struct {
+	digest digest.Digest
+	size   int64
+}
+
+// decompress decodes br and hashes the output. Errors it returns are
+// ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
+// raw.err instead.
+func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf []byte) (diffResult, error) {
+	var dec io.Reader
+	switch comp {
+	case Gzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return diffResult{}, fmt.Errorf("%w: gzip: %v", ErrCorrupt, err)
+		}
+		defer zr.Close()
+		zr.Multistream(true)
+		dec = zr
+	case Zstd:
+		zr, err := zstd.NewReader(br,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(lim.MaxZstdWindowBytes),
+			zstd.WithDecoderMaxMemory(lim.MaxZstdWindowBytes),
+			zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return diffResult{}, fmt.Errorf("%w: zstd: %v", ErrCorrupt, err)
+		}
+		defer zr.Close()
+		dec = zr
+	}
+	h := sha256.New()
+	var n int64
+	for {
+		m, err := dec.Read(buf)
+		if m > 0 {
+			n += int64(m)
+			h.Write(buf[:m])
+			if n > lim.MaxUncompressedBytes {
+				return diffResult{}, fmt.Errorf("%w: %s: uncompressed size over %d bytes (raise --max-uncompressed-bytes)", ErrLimit, comp, lim.MaxUncompressedBytes)
+			}
+			if n > RatioFloorBytes && n/lim.MaxExpansionRatio > raw.n {
+				return diffResult{}, fmt.Errorf("%w: %s: expands more than %d times (raise --max-expansion-ratio)", ErrLimit, comp, lim.MaxExpansionRatio)
+			}
+		}
+		if err == io.EOF {
+			return diffResult{digest: digest.NewDigest(digest.SHA256, h), size: n}, nil
+		}
+		if err != nil {
+			if raw.err != nil {
+				return diffResult{}, raw.err
+			}
+			if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+				return diffResult{}, fmt.Errorf("%w: zstd: %v (raise --max-zstd-window-bytes)", ErrLimit, err)
+			}
+			return diffResult{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, comp, err)
+		}
+	}
+}

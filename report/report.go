@@ -1,0 +1,253 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tardigest/tardigest/tarball"
+)
+
+// SchemaVersion is the version of the JSON document; it changes only when
+// a key changes meaning or disappears.
+const SchemaVersion = 1
+
+// Options select what a report shows.
+type Options struct {
+	// Command is "inspect" or "verify"; it words the verdict.
+	Command string
+	// Image is the index of the one image to show, or -1 for all.
+	Image int
+	// Source names the archive as the user gave it.
+	Source string
+}
+
+// Verdict is the one-line outcome of a run.
+type Verdict struct {
+	// Status is "verified", "failed" or "inspected".
+	Status   string `json:"status"`
+	Errors   int    `json:"errors"`
+	Warnings int    `json:"warnings"`
+	Message  string `json:"message"`
+}
+
+// Document is the JSON report.
+type Document struct {
+	SchemaVersion int                  `json:"schema_version"`
+	Command       string               `json:"command"`
+	Source        string               `json:"source"`
+	Archive       tarball.Archive      `json:"archive"`
+	Verdict       Verdict              `json:"verdict"`
+	Images        []*tarball.Image     `json:"images"`
+	Index         []*tarball.IndexNode `json:"index"`
+	Unreferenced  []tarball.Blob       `json:"unreferenced_blobs"`
+	Findings      []tarball.Finding    `json:"findings"`
+}
+
+// Build assembles the Document for res under opts, keeping only the
+// selected image and the findings that concern it.
+func Build(res *tarball.Result, opts Options) *Document {
+	doc := &Document{
+		SchemaVersion: SchemaVersion,
+		Command:       opts.Command,
+		Source:        opts.Source,
+		Archive:       res.Archive,
+		Images:        res.Images,
+		Index:         res.Index,
+		Unreferenced:  res.Unreferenced,
+		Findings:      []tarball.Finding{},
+	}
+	if opts.Image >= 0 && opts.Image < len(res.Images) {
+		doc.Images = []*tarball.Image{res.Images[opts.Image]}
+	}
+	if doc.Images == nil {
+		doc.Images = []*tarball.Image{}
+	}
+	if doc.Index == nil {
+		doc.Index = []*tarball.IndexNode{}
+	}
+	if doc.Unreferenced == nil {
+		doc.Unreferenced = []tarball.Blob{}
+	}
+	for _, f := range res.Findings {
+		if opts.Image >= 0 && f.Image >= 0 && f.Image != opts.Image {
+			continue
+		}
+		doc.Findings = append(doc.Findings, f)
+		switch f.Severity {
+		case tarball.SeverityError:
+			doc.Verdict.Errors++
+		case tarball.SeverityWarning:
+			doc.Verdict.Warnings++
+		}
+	}
+	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, opts.Command)
+	return doc
+}
+
+func verdict(doc *Document, command string) (string, string) {
+	e, w := doc.Verdict.Errors, doc.Verdict.Warnings
+	switch {
+	case command != "verify":
+		if e > 0 {
+			return "inspected", fmt.Sprintf("%s, %s; run verify to fail on them", plural(e, "error"), plural(w, "warning"))
+		}
+		return "inspected", fmt.Sprintf("no errors, %s", plural(w, "warning"))
+	case e > 0:
+		return "failed", fmt.Sprintf("FAILED: %s, %s", plural(e, "error"), plural(w, "warning"))
+	}
+	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// JSON writes doc as indented JSON followed by one newline.
+func JSON(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// Text writes doc as a human-readable report: per image a header and a
+// layer table, then the findings and one verdict line.
+func Text(w io.Writer, doc *Document) error {
+	ew := &errWriter{w: w}
+	a := doc.Archive
+	ew.printf("archive  %s\n", doc.Source)
+	ew.printf("format   %s (%s)\n", a.Format, a.Container)
+	if a.Producer != "" {
+		ew.printf("written  by %s\n", a.Producer)
+	}
+	ew.printf("images   %d\n", len(doc.Images))
+	for i, img := range doc.Images {
+		ew.printf("\n")
+		writeImage(ew, i, img)
+	}
+	absent := absentPlatforms(doc.Index)
+	if len(absent) > 0 {
+		ew.printf("\nabsent platforms (left out when the archive was written): %s\n", strings.Join(absent, ", "))
+	}
+	if n := len(doc.Unreferenced); n > 0 {
+		ew.printf("\nunreferenced blobs\n")
+		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "  DIGEST\tSIZE\tKIND\n")
+		for _, b := range doc.Unreferenced {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
+		}
+		tw.Flush()
+	}
+	if len(doc.Findings) > 0 {
+		ew.printf("\nfindings\n")
+		for _, f := range doc.Findings {
+			ew.printf("  %-7s %s: %s\n", f.Severity, f.Subject, f.Message)
+		}
+	}
+	ew.printf("\n%s\n", doc.Verdict.Message)
+	ew.printf("(--output json for every digest in full)\n")
+	return ew.err
+}
+
+func writeImage(ew *errWriter, i int, img *tarball.Image) {
+	name := img.Name()
+	if name == "" {
+		name = "<untagged>"
+	}
+	ew.printf("image %d: %s\n", i, name)
+	for _, t := range img.RepoTags[min(1, len(img.RepoTags)):] {
+		ew.printf("  also tagged  %s\n", t)
+	}
+	if img.Platform != "" {
+		ew.printf("  platform     %s\n", img.Platform)
+	}
+	if img.ImageID != "" {
+		ew.printf("  image ID     %s  (sha256 of the config bytes, %s)\n", img.ImageID, img.ConfigPath)
+	} else {
+		ew.printf("  image ID     n/a: the archive holds no config\n")
+	}
+	switch img.ManifestOrigin {
+	case "original":
+		ew.printf("  manifest     %s  (stored; can be the registry's digest)\n", img.ManifestDigest)
+	case "producer":
+		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's digest)\n", img.ManifestDigest)
+	default:
+		ew.printf("  manifest     not stored in this archive (a registry digest cannot be recomputed from it)\n")
+	}
+	for _, d := range img.IndexDigests {
+		ew.printf("  index        %s\n", d)
+	}
+	if img.Created != "" {
+		ew.printf("  created      %s\n", img.Created)
+	}
+	if img.Artifact {
+		ew.printf("  artifact     yes (config %s): diffIDs not checked\n", img.ConfigMediaType)
+	}
+	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")
+	for j, l := range img.Layers {
+		if !l.Present {
+			fmt.Fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
+			continue
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
+	}
+	tw.Flush()
+}
+
+func absentPlatforms(nodes []*tarball.IndexNode) []string {
+	var out []string
+	for _, n := range nodes {
+		if n.Kind == "absent" {
+			p := n.Platform
+			if p == "" {
+				p = n.Digest.String()
+			}
+			out = append(out, p)
+		}
+		out = append(out, absentPlatforms(n.Children)...)
+	}
+	return out
+}
+
+// short cuts a digest to algorithm and 12 hex digits, as docker does.
+func short(d string) string {
+	if d == "" {
+		return "-"
+	}
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
+	}
+	return d
+}
+
+func createdBy(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+

@@ -1,0 +1,88 @@
+package tarball
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tardigest/tardigest/layer"
+)
+
+// The classes of everything that can be wrong with an archive. Every
+// finding's Err and every error Open returns matches exactly one of them
+// with errors.Is.
+var (
+	// ErrMismatch: a claim the archive makes (a digest, a size, a diffID,
+	// a media type, a count) is false.
+	ErrMismatch = errors.New("mismatch")
+	// ErrMissing: something the archive references is not in it.
+	ErrMissing = errors.New("missing")
+	// ErrMalformed: the input is not a readable archive, or a document or
+	// entry in it is invalid or hostile.
+	ErrMalformed = errors.New("malformed")
+	// ErrLimit: the input exceeds one of the Limits.
+	ErrLimit = layer.ErrLimit
+	// ErrUnsupported: a valid construct tardigest cannot check, such as an
+	// unknown digest algorithm or schema 1 manifests.
+	ErrUnsupported = layer.ErrUnsupported
+)
+
+// MismatchError is a claim that does not hold: Subject's Field was
+// declared as Declared but computed as Computed.
+type MismatchError struct {
+	Subject  string // e.g. "image[0] layer[2]", "config"
+	Field    string // e.g. "diff_id", "digest", "size"
+	Declared string
+	Computed string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s %s: declared %s, computed %s", e.Subject, e.Field, e.Declared, e.Computed)
+}
+
+// Is makes MismatchError match ErrMismatch.
+func (e *MismatchError) Is(target error) bool { return target == ErrMismatch }
+
+// Severity says whether a Finding fails verification.
+type Severity string
+
+// Severities, from worst to mildest.
+const (
+	// SeverityError fails verification.
+	SeverityError Severity = "error"
+	// SeverityWarning is odd but does not make a claim false.
+	SeverityWarning Severity = "warning"
+	// SeverityInfo is worth knowing and nothing more.
+	SeverityInfo Severity = "info"
+)
+
+// Finding is one observation about the archive.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	// Class is the name of Err's class: mismatch, missing, malformed,
+	// limit, unsupported, or info for observations.
+	Class string `json:"class"`
+	// Kind is a stable identifier such as "diff_id_mismatch".
+	Kind string `json:"kind"`
+	// Subject names what the finding is about: an entry name or a position
+	// such as "image[0] layer[2]".
+	Subject string `json:"subject"`
+	// Image is the index into Result.Images the finding concerns, or -1.
+	Image    int    `json:"image"`
+	Message  string `json:"message"`
+	Declared string `json:"declared,omitempty"`
+	Computed string `json:"computed,omitempty"`
+	// Err carries the class for errors.Is; nil for info findings.
+	Err error `json:"-"`
+}
+
+func className(err error) string {
+	for _, c := range []struct {
+		err  error
+		name string
+	}{{ErrMismatch, "mismatch"}, {ErrMissing, "missing"}, {ErrMalformed, "malformed"}, {ErrLimit, "limit"}, {ErrUnsupported, "unsupported"}} {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return "info"
+}

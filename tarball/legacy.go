@@ -1,0 +1,160 @@
+package tarball
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+var reV1ID = regexp.MustCompile(`^[a-f0-9]{64}$`)
+
+// readV1 reads an archive written by docker save before Docker 1.10: a
+// repositories file naming the top layer of each tag, and a parent chain
+// of <id>/json documents. There is no config and no manifest, so nothing
+// in the archive claims a digest: layers are hashed and reported, and
+// nothing can be verified.
+func (a *analysis) readV1() {
+	_, data, err := a.document("repositories")
+	if err != nil {
+		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		return
+	}
+	var repos map[string]map[string]string
+	if err := decodeStrict(data, &repos); err != nil {
+		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		return
+	}
+	byTop := map[string]*Image{}
+	var names []string
+	for repo := range repos {
+		names = append(names, repo)
+	}
+	sort.Strings(names)
+	for _, repo := range names {
+		tags := make([]string, 0, len(repos[repo]))
+		for t := range repos[repo] {
+			tags = append(tags, t)
+		}
+		sort.Strings(tags)
+		for _, tag := range tags {
+			top := repos[repo][tag]
+			img, ok := byTop[top]
+			if !ok {
+				img = a.v1Image(top)
+				if img == nil {
+					continue
+				}
+				byTop[top] = img
+			}
+			img.RepoTags = appendUnique(img.RepoTags, repo+":"+tag)
+		}
+	}
+	if len(byTop) > 0 {
+		a.add(SeverityWarning, "unverifiable", "archive", -1, nil,
+			"written by docker save before Docker 1.10: no config and no manifest, so no digest is claimed anywhere; layers are hashed but nothing can be verified")
+	}
+}
+
+func (a *analysis) v1Image(top string) *Image {
+	if !reV1ID.MatchString(top) {
+		a.add(SeverityError, "bad_v1_id", "repositories", -1, ErrMalformed, "layer ID %q is not 64 hex characters", top)
+		return nil
+	}
+	var chain []string
+	seen := map[string]bool{}
+	for id := top; id != ""; {
+		if seen[id] || len(chain) > a.opts.Limits.MaxEntries {
+			a.add(SeverityError, "v1_chain_loop", id+"/json", -1, ErrMalformed, "parent chain loops")
+			return nil
+		}
+		seen[id] = true
+		chain = append(chain, id)
+		_, data, err := a.document(id + "/json")
+		if err != nil {
+			a.add(SeverityError, "missing_blob", id+"/json", -1, classOf(err), "%v", err)
+			break
+		}
+		var v v1JSON
+		if err := decodeStrict(data, &v); err != nil {
+			a.add(SeverityError, "invalid_json", id+"/json", -1, classOf(err), "%v", err)
+			break
+		}
+		if v.Parent != "" && !reV1ID.MatchString(v.Parent) {
+			a.add(SeverityError, "bad_v1_id", id+"/json", -1, ErrMalformed, "parent %q is not 64 hex characters", v.Parent)
+			break
+		}
+		id = v.Parent
+	}
+	i, img := a.newImage("repositories")
+	for k := len(chain) - 1; k >= 0; k-- {
+		id := chain[k]
+		img.V1Chain = append(img.V1Chain, id)
+		l := Layer{Path: id + "/layer.tar", ClaimedSize: -1}
+		e, via, err := a.cat.lookup(l.Path)
+		if err != nil {
+			a.add(SeverityError, "missing_blob", fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, classOf(err), "%v", err)
+		} else {
+			a.referenced[e.name] = true
+			l.LinkTarget = via
+			a.fillLayer(&l, e)
+		}
+		img.Layers = append(img.Layers, l)
+	}
+	return img
+}
+
+// producer names the tool that most likely wrote the archive, from
+// layout details only, and sets each image's ManifestOrigin.
+func (a *analysis) producer() string {
+	ar := a.res.Archive
+	uncompressed := true
+	for _, img := range a.res.Images {
+		for _, l := range img.Layers {
+			if l.Compression != "" && l.Compression != "none" {
+				uncompressed = false
+			}
+		}
+	}
+	p := ""
+	switch ar.Format {
+	case "docker-archive-v1":
+		p = "docker save (before Docker 1.10)"
+	case "docker-archive+oci-layout":
+		if uncompressed {
+			p = "docker save (Docker 25-28, classic image store)"
+		} else {
+			p = "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
+		}
+	case "docker-archive":
+		p = a.dockerArchiveProducer()
+	}
+	for _, img := range a.res.Images {
+		if img.ManifestDigest == "" {
+			continue
+		}
+		img.ManifestOrigin = "original"
+		if ar.Format == "docker-archive+oci-layout" && uncompressed {
+			img.ManifestOrigin = "producer"
+		}
+	}
+	return p
+}
+
+func (a *analysis) dockerArchiveProducer() string {
+	for _, img := range a.res.Images {
+		cfg := img.ConfigPath
+		switch {
+		case cfg == "config.json":
+			return "Jib"
+		case strings.HasPrefix(cfg, "sha256:"):
+			return "go-containerregistry tarball (crane, kaniko, ko)"
+		}
+		for _, l := range img.Layers {
+			if strings.HasSuffix(l.Path, "/layer.tar") {
+				return "docker save (Docker 24 or older)"
+			}
+		}
+	}
+	return ""
+}

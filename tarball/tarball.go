@@ -1,0 +1,209 @@
+package tarball
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
+)
+
+// Defaults for Limits.
+const (
+	// DefaultMaxJSONBytes caps one JSON document (manifest.json,
+	// index.json, a manifest, an index or a config). Real configs are
+	// under 1 MiB.
+	DefaultMaxJSONBytes int64 = 4 << 20
+	// DefaultMaxMetadataBytes caps all JSON documents kept in memory.
+	DefaultMaxMetadataBytes int64 = 64 << 20
+	// DefaultMaxEntries caps the number of names in an archive.
+	DefaultMaxEntries = 100_000
+	// DefaultMaxIndexDepth caps how deep indexes may nest.
+	DefaultMaxIndexDepth = 8
+)
+
+// Limits bounds what reading an archive may cost. Zero fields take the
+// defaults.
+type Limits struct {
+	// MaxJSONBytes caps one JSON document.
+	MaxJSONBytes int64
+	// MaxMetadataBytes caps the JSON documents kept in memory in all.
+	MaxMetadataBytes int64
+	// MaxEntries caps the number of entries (tar) or files (directory).
+	MaxEntries int
+	// MaxIndexDepth caps the nesting of image indexes.
+	MaxIndexDepth int
+	// Layer bounds the decompression of each blob.
+	Layer layer.Limits
+}
+
+// Options tune Open and Read. The zero value is ready to use.
+type Options struct {
+	// Limits bounds memory and work; zero fields take the defaults.
+	Limits Limits
+	// Workers is the number of blobs hashed at once from a seekable
+	// file or a directory; GOMAXPROCS when zero.
+	Workers int
+}
+
+func (o *Options) normalize() {
+	l := &o.Limits
+	if l.MaxJSONBytes <= 0 {
+		l.MaxJSONBytes = DefaultMaxJSONBytes
+	}
+	if l.MaxMetadataBytes <= 0 {
+		l.MaxMetadataBytes = DefaultMaxMetadataBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxIndexDepth <= 0 {
+		l.MaxIndexDepth = DefaultMaxIndexDepth
+	}
+	if l.Layer.MaxZstdWindowBytes == 0 {
+		l.Layer.MaxZstdWindowBytes = layer.DefaultMaxZstdWindowBytes
+	}
+}
+
+func (o *Options) workers() int {
+	if o.Workers > 0 {
+		return o.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Open reads the archive at name: an OCI image layout directory, or a
+// file holding a tar, possibly compressed as a whole with gzip or zstd
+// (detected from its first bytes, never from its name). A plain tar file
+// is read twice: once for its headers, seeking past the bodies, then once
+// per blob, concurrently. A compressed file is read once, as a stream.
+//
+// The error is non-nil only when the archive cannot be read at all; every
+// problem found in a readable archive is a Finding of the Result.
+func Open(ctx context.Context, name string, opts Options) (*Result, error) {
+	opts.normalize()
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		cat, err := readDir(ctx, name, &opts)
+		if err != nil {
+			return nil, err
+		}
+		return analyze(cat, "directory", &opts), nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, container, closer, err := outerReader(f, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	defer closer()
+	if container != "tar" {
+		return readStream(ctx, r, container, &opts)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return readStream(ctx, r, container, &opts)
+	}
+	cat, err := readSeekable(ctx, f, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return analyze(cat, container, &opts), nil
+}
+
+// Read reads an archive from a stream (such as stdin) in one pass,
+// without temporary files: every entry is hashed as it goes by and roles
+// are resolved at the end. The stream may be compressed as a whole.
+func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
+	opts.normalize()
+	r, container, closer, err := outerReader(r, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	defer closer()
+	return readStream(ctx, r, container, &opts)
+}
+
+func readStream(ctx context.Context, r io.Reader, container string, opts *Options) (*Result, error) {
+	cat, err := readTar(ctx, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	if container != "tar" {
+		// Read the compressed stream to its end, so its checksum and
+		// any data after the tar are checked too.
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return nil, fmt.Errorf("%w: archive: %s stream: %v", ErrMalformed, container, err)
+		}
+	}
+	return analyze(cat, container, opts), nil
+}
+
+// Result is everything tardigest learned about an archive.
+type Result struct {
+	Archive Archive `json:"archive"`
+	// Images are every image found, in the order of manifest.json, then
+	// index.json.
+	Images []*Image `json:"images"`
+	// Index is the tree of descriptors reachable from index.json.
+	Index []*IndexNode `json:"index"`
+	// Unreferenced lists blobs that nothing references.
+	Unreferenced []Blob `json:"unreferenced_blobs"`
+	// Findings lists every problem and observation.
+	Findings []Finding `json:"findings"`
+}
+
+// Archive describes the archive as a whole.
+type Archive struct {
+	// Container is "tar", "tar+gzip", "tar+zstd" or "directory".
+	Container string `json:"container"`
+	// Format is the layout: docker-archive, docker-archive+oci-layout,
+	// docker-archive-v1, oci-layout, oci-archive or unknown.
+	Format string `json:"format"`
+	// Producer is the tool that most likely wrote the archive, as far as
+	// its layout tells; "" when it does not.
+	Producer string `json:"producer"`
+	// Entries is the number of names in the archive.
+	Entries int `json:"entries"`
+	// IndexJSONDigest is the digest of index.json's bytes, if present.
+	// Nothing claims it; it is shown for reference.
+	IndexJSONDigest digest.Digest `json:"index_json_digest,omitempty"`
+}
+
+// Blob is a file under blobs/ that nothing references.
+type Blob struct {
+	Path        string        `json:"path"`
+	Digest      digest.Digest `json:"digest"`
+	Size        int64         `json:"size"`
+	Compression string        `json:"compression"`
+	// Kind is what the bytes look like: manifest, index, config, json,
+	// layer, or unknown.
+	Kind string `json:"kind"`
+}
+
+// Err returns the errors of every error finding joined, or nil when the
+// archive verified. With image >= 0 only findings about that image and
+// about the archive as a whole count.
+func (r *Result) Err(image int) error {
+	var errs []error
+	for _, f := range r.Findings {
+		if f.Severity != SeverityError {
+			continue
+		}
+		if image >= 0 && f.Image >= 0 && f.Image != image {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))
+	}
+	return errors.Join(errs...)
+}
