@@ -60,8 +60,8 @@ type Image struct {
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
 
-	configEntry *entry
-	config      *imageConfig
+	configEntry  *entry
+	config       *imageConfig
 	merged       bool
 	layerSources map[string]descriptor
 }
