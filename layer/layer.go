@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -260,7 +261,7 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 	case Gzip:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return diffResult{}, fmt.Errorf("%w: gzip: %v", ErrCorrupt, err)
+			return diffResult{}, corrupt(comp, err)
 		}
 		defer zr.Close()
 		zr.Multistream(true)
@@ -272,7 +273,7 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 			zstd.WithDecoderMaxMemory(lim.MaxZstdWindowBytes),
 			zstd.WithDecoderLowmem(true))
 		if err != nil {
-			return diffResult{}, fmt.Errorf("%w: zstd: %v", ErrCorrupt, err)
+			return diffResult{}, corrupt(comp, err)
 		}
 		defer zr.Close()
 		dec = zr
@@ -301,7 +302,17 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 			if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
 				return diffResult{}, fmt.Errorf("%w: zstd: %v (raise --max-zstd-window-bytes)", ErrLimit, err)
 			}
-			return diffResult{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, comp, err)
+			return diffResult{}, corrupt(comp, err)
 		}
 	}
+}
+
+// corrupt wraps a decoder error in ErrCorrupt, naming the compression
+// once (klauspost's messages often name it already).
+func corrupt(comp Compression, err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, string(comp)+":") {
+		msg = string(comp) + ": " + msg
+	}
+	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
 }

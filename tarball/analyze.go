@@ -119,7 +119,7 @@ func (a *analysis) run() {
 	a.crossCheckNames()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
-	if len(a.res.Images) == 0 {
+	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
 		a.add(SeverityError, "no_images", "archive", -1, ErrMalformed, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {

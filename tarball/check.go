@@ -3,6 +3,7 @@ package tarball
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -92,11 +93,13 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
 	}
 	e, _, _ := a.cat.lookup(l.Path)
 	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
-		kind := "corrupt_compression"
-		if classOf(e.blob.DiffIDErr) == ErrLimit {
-			kind = "limit_exceeded"
+		// A stream that does not decode is damaged content, a false
+		// claim like a wrong digest, not an unreadable archive.
+		kind, class := "corrupt_compression", ErrMismatch
+		if errors.Is(e.blob.DiffIDErr, ErrLimit) {
+			kind, class = "limit_exceeded", ErrLimit
 		}
-		a.add(SeverityError, kind, subject, i, classOf(e.blob.DiffIDErr), "%s: %v", l.Path, e.blob.DiffIDErr)
+		a.add(SeverityError, kind, subject, i, class, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}
 }
 

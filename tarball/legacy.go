@@ -7,7 +7,10 @@ import (
 	"strings"
 )
 
-var reV1ID = regexp.MustCompile(`^[a-f0-9]{64}$`)
+var (
+	reV1ID    = regexp.MustCompile(`^[a-f0-9]{64}$`)
+	reV1Layer = regexp.MustCompile(`^[a-f0-9]{64}\.tar$`)
+)
 
 // readV1 reads an archive written by docker save before Docker 1.10: a
 // repositories file naming the top layer of each tag, and a parent chain
@@ -151,8 +154,13 @@ func (a *analysis) dockerArchiveProducer() string {
 			return "go-containerregistry tarball (crane, kaniko, ko)"
 		}
 		for _, l := range img.Layers {
-			if strings.HasSuffix(l.Path, "/layer.tar") {
+			switch {
+			case strings.HasSuffix(l.Path, "/layer.tar"):
 				return "docker save (Docker 24 or older)"
+			case reV1Layer.MatchString(l.Path):
+				// containers/image stores layers at the root as
+				// <diffID>.tar, with <v1id>/layer.tar links to them.
+				return "containers/image (skopeo, podman, buildah)"
 			}
 		}
 	}
