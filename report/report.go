@@ -38,6 +38,9 @@ type Document struct {
 	SchemaVersion int                  `json:"schema_version"`
 	Command       string               `json:"command"`
 	Source        string               `json:"source"`
+	// SelectedImage is the position in the archive of the one image shown
+	// when --image chose it.
+	SelectedImage *int `json:"selected_image,omitempty"`
 	Archive       tarball.Archive      `json:"archive"`
 	Verdict       Verdict              `json:"verdict"`
 	Images        []*tarball.Image     `json:"images"`
@@ -61,6 +64,7 @@ func Build(res *tarball.Result, opts Options) *Document {
 	}
 	if opts.Image >= 0 && opts.Image < len(res.Images) {
 		doc.Images = []*tarball.Image{res.Images[opts.Image]}
+		doc.SelectedImage = &opts.Image
 	}
 	if doc.Images == nil {
 		doc.Images = []*tarball.Image{}
@@ -126,8 +130,15 @@ func Text(w io.Writer, doc *Document) error {
 	if a.Producer != "" {
 		ew.printf("written  by %s\n", a.Producer)
 	}
-	ew.printf("images   %d\n", len(doc.Images))
+	if doc.SelectedImage != nil {
+		ew.printf("image    %d, selected with --image\n", *doc.SelectedImage)
+	} else {
+		ew.printf("images   %d\n", len(doc.Images))
+	}
 	for i, img := range doc.Images {
+		if doc.SelectedImage != nil {
+			i = *doc.SelectedImage
+		}
 		ew.printf("\n")
 		writeImage(ew, i, img)
 	}

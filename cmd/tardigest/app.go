@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 
@@ -38,7 +37,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	common := []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report format: text or json"},
 		&cli.StringFlag{Name: "image", Usage: "only the image named by `REF`: tag, ref name, image ID or manifest digest (prefixes allowed)"},
-		&cli.IntFlag{Name: "workers", Usage: "blobs hashed at once (default: number of CPUs)"},
+		&cli.IntFlag{Name: "workers", Usage: "blobs hashed at once", DefaultText: "number of CPUs"},
 		&cli.Int64Flag{Name: "max-json-bytes", Value: tarball.DefaultMaxJSONBytes, Usage: "cap on one JSON document"},
 		&cli.Int64Flag{Name: "max-metadata-bytes", Value: tarball.DefaultMaxMetadataBytes, Usage: "cap on all JSON documents kept in memory"},
 		&cli.IntFlag{Name: "max-entries", Value: tarball.DefaultMaxEntries, Usage: "cap on the number of entries in the archive"},
@@ -194,7 +193,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee exitError
 	if !errors.As(err, &ee) {
 		fmt.Fprintf(stderr, "tardigest: error: %s\n", strings.TrimSpace(err.Error()))
-		if code == exitUsage {
+		switch {
+		case errors.Is(err, tarball.ErrNoImage):
+			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
+		case code == exitUsage:
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest --help' for usage\n")
 		}
 	}
@@ -207,5 +209,3 @@ func version() string {
 	}
 	return "(devel)"
 }
-
-var _ = os.Stdin

@@ -1,0 +1,66 @@
+// Package tarball reads container image archives and checks every claim
+// they make: docker save tarballs of every era, OCI image layouts
+// (directories and tars), go-containerregistry tarballs, any of them
+// compressed as a whole with gzip or zstd, from a file or a stream.
+//
+// # How it reads
+//
+// Reading has two steps. First every entry of the archive is hashed as it
+// is read, by package layer (stored digest, compression, diffID), and
+// recorded under its cleaned name; small JSON documents are kept. No entry
+// has a role yet: every producer writes manifest.json and index.json after
+// the blobs, so a stream cannot know what a blob is when it goes by. Then
+// the metadata is parsed and every reference is resolved against the
+// recorded entries, links followed inside the archive only.
+//
+// A plain tar file is indexed first (headers only, seeking past bodies)
+// and its blobs are hashed concurrently, largest first. A stream (stdin,
+// or a file compressed as a whole) is read in one pass. A directory is
+// read through an os.Root, so no name can reach outside it.
+//
+// # Layouts
+//
+// Legacy docker save (Docker 24 and older):
+//
+//	<v1id>/layer.tar     uncompressed layer, or a symlink ../<v1id>/layer.tar
+//	<v1id>/json          legacy layer JSON
+//	<confighex>.json     config; its sha256 is the image ID
+//	manifest.json        [{"Config", "RepoTags", "Layers"}]
+//	repositories         {"repo": {"tag": "<top v1id>"}}
+//
+// Docker 25-28 (classic store) and containerd-store docker save:
+//
+//	blobs/sha256/<hex>   layers, config, manifests (and indexes)
+//	index.json           descriptors of the saved images
+//	manifest.json        Config and Layers as blobs/sha256/... paths
+//	oci-layout           {"imageLayoutVersion": "1.0.0"}
+//
+// OCI image layout (directory or tar): oci-layout, index.json and
+// blobs/<alg>/<hex>, indexes nested to any depth. Before Docker 1.10,
+// docker save wrote only repositories and <v1id>/{json,layer.tar}: there is
+// no config, so nothing can be verified and the Result says so.
+//
+// # Identities
+//
+// For every image: the image ID (digest of the exact config bytes), the
+// manifest digest where a manifest blob is stored, the digests of indexes
+// above it, and per layer the stored digest and size, the diffID and
+// uncompressed size, and the ChainID.
+//
+// # Findings
+//
+// Problems are collected, not thrown: every false claim becomes a Finding
+// whose Err matches one of ErrMismatch, ErrMissing, ErrMalformed, ErrLimit
+// or ErrUnsupported. Open and Read return an error only when the archive
+// cannot be read at all.
+//
+// # Limits
+//
+// Every size the archive declares is checked, never trusted for an
+// allocation. JSON documents are capped at Limits.MaxJSONBytes each and
+// Limits.MaxMetadataBytes in all, must be valid UTF-8 without duplicate
+// keys and nest at most MaxJSONDepth deep. Archives hold at most
+// Limits.MaxEntries names, links are followed at most MaxLinkHops times,
+// indexes nest at most Limits.MaxIndexDepth deep. Decompression is bounded
+// by layer.Limits.
+package tarball
