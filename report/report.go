@@ -35,12 +35,12 @@ type Verdict struct {
 
 // Document is the JSON report.
 type Document struct {
-	SchemaVersion int                  `json:"schema_version"`
-	Command       string               `json:"command"`
-	Source        string               `json:"source"`
+	SchemaVersion int    `json:"schema_version"`
+	Command       string `json:"command"`
+	Source        string `json:"source"`
 	// SelectedImage is the position in the archive of the one image shown
 	// when --image chose it.
-	SelectedImage *int `json:"selected_image,omitempty"`
+	SelectedImage *int                 `json:"selected_image,omitempty"`
 	Archive       tarball.Archive      `json:"archive"`
 	Verdict       Verdict              `json:"verdict"`
 	Images        []*tarball.Image     `json:"images"`
