@@ -38,11 +38,12 @@ var (
 )
 
 // Defaults for Limits. Real images stay far below them: the largest
-// layers seen in the wild are tens of GB, and gzip cannot expand more than
-// about 1032 times.
+// layers seen in the wild are tens of GB; gzip cannot expand more than
+// about 1032 times, and zstd expands a run of zeros about 9400 times, so a
+// layer holding a large zero-filled file stays under the ratio cap too.
 const (
 	DefaultMaxUncompressedBytes int64  = 1 << 40 // 1 TiB
-	DefaultMaxExpansionRatio    int64  = 2048
+	DefaultMaxExpansionRatio    int64  = 16384
 	DefaultMaxZstdWindowBytes   uint64 = 128 << 20 // zstd --long=27, --ultra -22
 	// RatioFloorBytes is the uncompressed size below which the expansion
 	// ratio is not enforced: tiny blobs (an empty tar compresses 32 times)
@@ -82,6 +83,11 @@ type Options struct {
 	Algorithm digest.Algorithm
 	// Limits bounds decompression.
 	Limits Limits
+	// Pipeline spreads the work on one blob over three goroutines
+	// (read and stored digest, decompression, diffID), so a single large
+	// blob uses more than one core. Leave it off when other blobs keep
+	// the cores busy: it costs a little CPU.
+	Pipeline bool
 }
 
 // Result holds the identities of one blob.
@@ -104,8 +110,9 @@ type Result struct {
 	DiffIDErr error
 }
 
-// Detect returns the compression announced by the first bytes of a blob.
-// Fewer than four bytes are always None.
+// Detect returns the compression announced by the first bytes of a blob:
+// gzip needs its two magic bytes and the deflate method byte, zstd its
+// four-byte frame magic (or a skippable frame's). Anything else is None.
 func Detect(magic []byte) Compression {
 	switch {
 	case len(magic) >= 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 0x08:
@@ -140,7 +147,13 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	lim := opts.Limits.withDefaults()
 
 	raw := &source{ctx: ctx, r: r, h: alg.Hash()}
-	br := bufio.NewReaderSize(raw, bufSize)
+	var in io.Reader = raw
+	if opts.Pipeline {
+		ra := ReadAhead(raw)
+		defer ra.Close()
+		in = ra
+	}
+	br := bufio.NewReaderSize(in, bufSize)
 	magic, _ := br.Peek(4) // a short blob is simply uncompressed
 	comp := Detect(magic)
 	res := Result{Compression: comp}
@@ -164,7 +177,7 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = digest.NewDigest(digest.SHA256, diff)
 		}
 	default:
-		n, derr := decompress(br, comp, raw, lim, buf)
+		n, derr := decompress(br, comp, raw, lim, buf, opts.Pipeline)
 		if raw.err != nil {
 			return Result{}, raw.err
 		}
@@ -255,7 +268,7 @@ type diffResult struct {
 // decompress decodes br and hashes the output. Errors it returns are
 // ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
 // raw.err instead.
-func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf []byte) (diffResult, error) {
+func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
 	var dec io.Reader
 	switch comp {
 	case Gzip:
@@ -278,13 +291,26 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 		defer zr.Close()
 		dec = zr
 	}
-	h := sha256.New()
+	var (
+		h               = sha256.New()
+		sink  io.Writer = h
+		async *asyncHash
+	)
+	if pipeline {
+		async = newAsyncHash(h)
+		sink = async
+		defer func() {
+			if async != nil {
+				async.finish()
+			}
+		}()
+	}
 	var n int64
 	for {
 		m, err := dec.Read(buf)
 		if m > 0 {
 			n += int64(m)
-			h.Write(buf[:m])
+			sink.Write(buf[:m])
 			if n > lim.MaxUncompressedBytes {
 				return diffResult{}, fmt.Errorf("%w: %s: uncompressed size over %d bytes (raise --max-uncompressed-bytes)", ErrLimit, comp, lim.MaxUncompressedBytes)
 			}
@@ -293,6 +319,10 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 			}
 		}
 		if err == io.EOF {
+			if async != nil {
+				async.finish()
+				async = nil
+			}
 			return diffResult{digest: digest.NewDigest(digest.SHA256, h), size: n}, nil
 		}
 		if err != nil {

@@ -22,7 +22,7 @@ type analysis struct {
 	byManifest map[digest.Digest]*Image
 	// indexOnStack detects index cycles.
 	indexOnStack map[digest.Digest]bool
-	indexSeen    map[digest.Digest]bool
+	indexWalks   int
 	dockerTags   map[string]int // normalized name -> image, from manifest.json
 	indexTags    map[string][]int
 }
@@ -35,7 +35,6 @@ func analyze(cat *catalog, container string, opts *Options) *Result {
 		referenced:   map[string]bool{},
 		byManifest:   map[digest.Digest]*Image{},
 		indexOnStack: map[digest.Digest]bool{},
-		indexSeen:    map[digest.Digest]bool{},
 		indexTags:    map[string][]int{},
 	}
 	a.res.Findings = append(a.res.Findings, cat.findings...)
@@ -391,10 +390,12 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, where s
 			a.add(SeverityError, "index_too_deep", where, -1, ErrLimit, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
 			return
 		}
-		if a.indexSeen[c.digest] && depth > 0 {
-			return // already walked; its images carry their names
+		// An index reached by two paths is walked on each, so each
+		// path's names reach the images; the walk count is bounded.
+		if a.indexWalks++; a.indexWalks > a.opts.Limits.MaxEntries {
+			a.add(SeverityError, "index_too_large", where, -1, ErrLimit, "more than %d index walks", a.opts.Limits.MaxEntries)
+			return
 		}
-		a.indexSeen[c.digest] = true
 		a.indexOnStack[c.digest] = true
 		node.Children = a.walkIndex(*doc.Manifests, where, depth+1, ref, append(parents[:len(parents):len(parents)], c.digest))
 		a.indexOnStack[c.digest] = false
@@ -560,6 +561,23 @@ func (a *analysis) fillLayer(l *Layer, e *entry) {
 	l.DiffID, l.UncompressedSize = e.blob.DiffID, e.blob.UncompressedSize
 }
 
+// jsonKind names the JSON type of a decoded value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "an object"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	}
+	return "a number"
+}
+
 // ---- manifest.json ----
 
 var (
@@ -598,13 +616,18 @@ func (a *analysis) readManifestJSON() {
 		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
 		return
 	}
-	var entries *[]dockerManifestEntry
-	if err := decodeStrict(data, &entries); err != nil {
+	var raw any
+	if err := decodeStrict(data, &raw); err != nil {
 		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
 		return
 	}
-	if entries == nil {
-		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, ErrMalformed, "manifest.json is null, not an array of images")
+	if _, isArray := raw.([]any); !isArray {
+		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, ErrMalformed, "manifest.json is %s, not an array of images", jsonKind(raw))
+		return
+	}
+	var entries *[]dockerManifestEntry
+	if err := decodeStrict(data, &entries); err != nil {
+		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, classOf(err), "%v", err)
 		return
 	}
 	if strings.Contains(string(data), `"config"`) && !strings.Contains(string(data), `"Config"`) {

@@ -164,11 +164,12 @@ func (c *catalog) lookup(name string) (e *entry, via string, err error) {
 	}
 }
 
-// keepable reports whether the first bytes of a small entry look like a
-// JSON document, which the analysis may need to parse.
+// keepable reports whether a small entry looks like a JSON document the
+// analysis may need to parse: an object, an array, or null (a manifest.json
+// of null must be reported as such, not as "not JSON").
 func keepable(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[') || string(b) == "null"
 }
 
 // hashEntry computes e.blob from r, keeping the bytes of small JSON-looking
