@@ -47,6 +47,15 @@ type Document struct {
 	Index         []*tarball.IndexNode `json:"index"`
 	Unreferenced  []tarball.Blob       `json:"unreferenced_blobs"`
 	Findings      []tarball.Finding    `json:"findings"`
+	// Expectations answer each --expect digest.
+	Expectations []tarball.Expectation `json:"expectations,omitempty"`
+	// Proof is the chain built from --against files.
+	Proof *tarball.Proof `json:"proof,omitempty"`
+	// Registry is the per-image verdict on the registry digest, in the
+	// order of Images.
+	Registry []string `json:"registry"`
+	// imageErrors counts error findings per shown image.
+	imageErrors []int
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -87,8 +96,72 @@ func Build(res *tarball.Result, opts Options) *Document {
 			doc.Verdict.Warnings++
 		}
 	}
+	doc.imageErrors = make([]int, len(doc.Images))
+	for k, img := range doc.Images {
+		pos := k
+		if doc.SelectedImage != nil {
+			pos = *doc.SelectedImage
+		}
+		doc.imageErrors[k] = len(imageErrors(res, pos))
+		doc.Registry = append(doc.Registry, registry(res, img, doc.imageErrors[k]))
+	}
+	if doc.Registry == nil {
+		doc.Registry = []string{}
+	}
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, opts.Command)
 	return doc
+}
+
+// AddProof records the answers to --expect and --against, and counts
+// their failures into the verdict.
+func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) {
+	doc.Expectations, doc.Proof = exp, proof
+	failed := 0
+	if proof != nil {
+		if !proof.Proven {
+			failed++
+		}
+	} else {
+		for _, e := range exp {
+			if !e.Verified {
+				failed++
+			}
+		}
+	}
+	doc.Verdict.Errors += failed
+	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, doc.Command)
+}
+
+func imageErrors(res *tarball.Result, image int) []tarball.Finding {
+	var out []tarball.Finding
+	for _, f := range res.Findings {
+		if f.Severity == tarball.SeverityError && (f.Image == image || f.Image < 0) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// registry is the one-line verdict on an image's registry digest.
+func registry(res *tarball.Result, img *tarball.Image, errors int) string {
+	who := res.Archive.Producer
+	if who == "" {
+		who = "an unknown producer"
+	}
+	switch img.ManifestOrigin {
+	case "original":
+		d := img.ManifestDigest
+		if len(img.IndexDigests) > 0 {
+			d = img.IndexDigests[0]
+		}
+		if errors > 0 {
+			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
+		}
+		return fmt.Sprintf("stored and verified: %s", d)
+	case "producer":
+		return fmt.Sprintf("not stored in this archive (its manifest was written by %s over uncompressed layers): use --against", who)
+	}
+	return fmt.Sprintf("not stored in this archive (written by %s): use --against", who)
 }
 
 func verdict(doc *Document, command string) (string, string) {
@@ -135,12 +208,13 @@ func Text(w io.Writer, doc *Document) error {
 	} else {
 		ew.printf("images   %d\n", len(doc.Images))
 	}
-	for i, img := range doc.Images {
+	for k, img := range doc.Images {
+		i := k
 		if doc.SelectedImage != nil {
 			i = *doc.SelectedImage
 		}
 		ew.printf("\n")
-		writeImage(ew, i, img)
+		writeImage(ew, i, img, doc.Registry[k])
 	}
 	absent := absentPlatforms(doc.Index)
 	if len(absent) > 0 {
@@ -155,6 +229,23 @@ func Text(w io.Writer, doc *Document) error {
 		}
 		tw.Flush()
 	}
+	for _, e := range doc.Expectations {
+		ew.printf("\nexpect %s\n", e.Digest)
+		for _, m := range e.Messages {
+			ew.printf("  %s\n", m)
+		}
+	}
+	if p := doc.Proof; p != nil {
+		ew.printf("\nproof (--against)\n")
+		for _, l := range p.Links {
+			ew.printf("  %-13s %s: %s\n", l.Status, l.Step, l.Message)
+		}
+		if p.Proven {
+			ew.printf("  chain proven: the registry digest leads to exactly this image's config and layers\n")
+		} else {
+			ew.printf("  chain NOT proven\n")
+		}
+	}
 	if len(doc.Findings) > 0 {
 		ew.printf("\nfindings\n")
 		for _, f := range doc.Findings {
@@ -166,7 +257,7 @@ func Text(w io.Writer, doc *Document) error {
 	return ew.err
 }
 
-func writeImage(ew *errWriter, i int, img *tarball.Image) {
+func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 	name := img.Name()
 	if name == "" {
 		name = "<untagged>"
@@ -179,21 +270,27 @@ func writeImage(ew *errWriter, i int, img *tarball.Image) {
 		ew.printf("  platform     %s\n", img.Platform)
 	}
 	if img.ImageID != "" {
-		ew.printf("  image ID     %s  (sha256 of the config bytes, %s)\n", img.ImageID, img.ConfigPath)
+		ew.printf("  image ID     %s  (classic store: sha256 of the config bytes, %s)\n", img.ImageID, img.ConfigPath)
 	} else {
 		ew.printf("  image ID     n/a: the archive holds no config\n")
 	}
+	if img.ContainerdImageID != "" {
+		ew.printf("  containerd   %s  (image ID on the containerd store, Engine 29+: the digest index.json names)\n", img.ContainerdImageID)
+	} else {
+		ew.printf("  containerd   n/a: no index.json entry leads to this image\n")
+	}
 	switch img.ManifestOrigin {
 	case "original":
-		ew.printf("  manifest     %s  (stored; can be the registry's digest)\n", img.ManifestDigest)
+		ew.printf("  manifest     %s  (stored as written by the registry or builder)\n", img.ManifestDigest)
 	case "producer":
-		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's digest)\n", img.ManifestDigest)
+		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's)\n", img.ManifestDigest)
 	default:
-		ew.printf("  manifest     not stored in this archive (a registry digest cannot be recomputed from it)\n")
+		ew.printf("  manifest     none stored\n")
 	}
 	for _, d := range img.IndexDigests {
 		ew.printf("  index        %s\n", d)
 	}
+	ew.printf("  registry     %s\n", registry)
 	if img.Created != "" {
 		ew.printf("  created      %s\n", img.Created)
 	}

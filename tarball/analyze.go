@@ -280,6 +280,7 @@ func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, mis
 // the images it reaches.
 type topRef struct {
 	refName, ctrName string
+	target           string // the top-level descriptor's digest
 }
 
 func (a *analysis) readIndexJSON() {
@@ -323,7 +324,7 @@ func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *t
 		}
 		ref := top
 		if depth == 0 {
-			ref = &topRef{refName: d.Annotations[annotationRefName], ctrName: d.Annotations[annotationCtrName]}
+			ref = &topRef{refName: d.Annotations[annotationRefName], ctrName: d.Annotations[annotationCtrName], target: d.Digest}
 		}
 		node := &IndexNode{Where: w, MediaType: d.MediaType, Size: d.Size, Platform: d.Platform.String()}
 		if depth == 0 {
@@ -496,6 +497,7 @@ func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex,
 		i, img = a.newImage(where)
 		a.byManifest[c.digest] = img
 		img.ManifestDigest = c.entry.blob.Digest
+		img.manifestEntry = c.entry
 		img.ManifestSize = c.entry.blob.Size
 		img.ManifestMediaType = doc.MediaType
 		if img.ManifestMediaType == "" {
@@ -504,6 +506,11 @@ func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex,
 		img.IndexDigests = parents
 		img.Platform = d.Platform.String()
 		a.fillFromManifest(i, img, doc)
+	}
+	if img.ContainerdImageID == "" {
+		if t, err := parseDigest(ref.target); err == nil {
+			img.ContainerdImageID = t
+		}
 	}
 	img.RefNames = appendUnique(img.RefNames, ref.refName)
 	img.ContainerdNames = appendUnique(img.ContainerdNames, ref.ctrName)

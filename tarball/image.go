@@ -24,6 +24,11 @@ type Image struct {
 	// ImageID is the digest of the exact config bytes, also known as the
 	// classic image ID (what docker images shows on the classic store).
 	ImageID digest.Digest `json:"image_id,omitempty"`
+	// ContainerdImageID is the image ID the containerd image store (Docker
+	// Engine 29+) shows: the digest of the index or manifest the image's
+	// name points at in index.json. Empty when index.json does not lead to
+	// the image.
+	ContainerdImageID digest.Digest `json:"containerd_image_id,omitempty"`
 	// ConfigPath is the config's name inside the archive.
 	ConfigPath string `json:"config_path,omitempty"`
 	// ConfigSize is the number of config bytes.
@@ -60,10 +65,11 @@ type Image struct {
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
 
-	configEntry  *entry
-	config       *imageConfig
-	merged       bool
-	layerSources map[string]descriptor
+	configEntry   *entry
+	manifestEntry *entry
+	config        *imageConfig
+	merged        bool
+	layerSources  map[string]descriptor
 }
 
 // Layer is one layer of an image.

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/urfave/cli/v2"
 
 	"github.com/tardigest/tardigest/layer"
@@ -87,8 +89,15 @@ Examples:
 Examples:
    tardigest verify image.tar
    tardigest verify --image busybox:latest multi.tar
-   zstd -dc image.tar.zst | tardigest verify -`,
-				Flags:        common,
+   zstd -dc image.tar.zst | tardigest verify -
+   tardigest verify --expect busybox@sha256:... containerd-save.tar
+   crane manifest busybox@sha256:... > m.json     # on the connected side
+   tardigest verify --against m.json --expect sha256:... docker-save.tar`,
+				Flags: append(append([]cli.Flag{}, common...),
+					&cli.StringSliceFlag{Name: "expect", Usage: "prove the archive holds the image the registry calls `DIGEST` (or NAME@DIGEST, as docker pull prints it); repeatable"},
+					&cli.StringSliceFlag{Name: "against", Usage: "a manifest or index `FILE` captured on the connected side (crane manifest, skopeo inspect --raw); repeatable"},
+					&cli.StringFlag{Name: "platform", Usage: "`OS/ARCH[/VARIANT]` to pick from an --against index (default: the image's own)"},
+				),
 				Action:       func(c *cli.Context) error { return runReport(c, "verify") },
 				OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err} },
 			},
@@ -143,6 +152,10 @@ func runReport(c *cli.Context, command string) error {
 		}
 	}
 	doc := report.Build(res, report.Options{Command: command, Image: image, Source: src})
+	proven, err := addProof(c, res, doc, image)
+	if err != nil {
+		return err
+	}
 	if output == "json" {
 		err = report.JSON(c.App.Writer, doc)
 	} else {
@@ -155,8 +168,91 @@ func runReport(c *cli.Context, command string) error {
 		if ferr := res.Err(image); ferr != nil {
 			return exitError{code: exitCodeFor(ferr)}
 		}
+		if !proven {
+			return exitError{code: exitMismatch}
+		}
 	}
 	return nil
+}
+
+// addProof answers --expect and --against into doc. It reports whether
+// every expectation and the chain held (true when none was asked).
+func addProof(c *cli.Context, res *tarball.Result, doc *report.Document, image int) (bool, error) {
+	if c.Command.Name != "verify" {
+		return true, nil
+	}
+	var expect []digest.Digest
+	for _, s := range c.StringSlice("expect") {
+		d, err := parseExpect(s)
+		if err != nil {
+			return false, usageError{err}
+		}
+		expect = append(expect, d)
+	}
+	var files []tarball.Against
+	for _, name := range c.StringSlice("against") {
+		data, err := readCapped(name, tarball.DefaultMaxJSONBytes)
+		if err != nil {
+			return false, usageError{fmt.Errorf("--against: %w", err)}
+		}
+		files = append(files, tarball.Against{Name: name, Data: data})
+	}
+	if len(expect) == 0 && len(files) == 0 {
+		return true, nil
+	}
+	var exps []tarball.Expectation
+	for _, d := range expect {
+		exps = append(exps, res.Expect(d))
+	}
+	var proof *tarball.Proof
+	if len(files) > 0 {
+		p, err := res.Prove(files, expect, c.String("platform"), image)
+		if err != nil {
+			return false, fmt.Errorf("--against %w", err)
+		}
+		proof = p
+	}
+	doc.AddProof(exps, proof)
+	if proof != nil {
+		return proof.Proven, nil
+	}
+	for _, e := range exps {
+		if !e.Verified {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// parseExpect accepts a digest or NAME@DIGEST, as docker pull and docker
+// images --digests print them.
+func parseExpect(s string) (digest.Digest, error) {
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		s = s[i+1:]
+	}
+	d, err := digest.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("--expect %q: not a digest: %v", s, err)
+	}
+	return d, nil
+}
+
+// readCapped reads a small user-supplied file, refusing one over max
+// bytes rather than truncating it.
+func readCapped(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes; not a manifest", name, max)
+	}
+	return data, nil
 }
 
 // exitCodeFor maps an error to the documented exit code.

@@ -68,6 +68,13 @@ func TestCLI(t *testing.T) {
 		{"bad output", []string{"verify", "--output", "yaml", archives + "docker-archive.tar"}, 2, "usage-bad-output.stderr"},
 		{"unknown flag", []string{"verify", "--frobnicate", archives + "docker-archive.tar"}, 2, "usage-unknown-flag.stderr"},
 		{"unknown image", []string{"verify", "--image", "nope:v9", archives + "docker-archive.tar"}, 2, "usage-unknown-image.stderr"},
+		{"expect index", []string{"verify", "--expect", "sha256:5e6eb86fd9358159d019cb60de422c9f2e42b44e4af32c2ea0a4d5af3e3402d6", archives + "containerd-multiplatform.tar"}, 0, "expect-index.txt"},
+		{"expect image ID", []string{"verify", "--expect", "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0", archives + "docker25.tar"}, 1, "expect-image-id.txt"},
+		{"expect image ID json", []string{"verify", "-o", "json", "--expect", "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0", archives + "docker25.tar"}, 1, "expect-image-id.json"},
+		{"against proven", []string{"verify", "--against", "../../testdata/against/multiplatform.index.json", "--against", "../../testdata/against/oci-gzip-v1.manifest.json", "--expect", "sha256:5e6eb86fd9358159d019cb60de422c9f2e42b44e4af32c2ea0a4d5af3e3402d6", archives + "docker-archive.tar"}, 0, "against-proven.txt"},
+		{"against proven json", []string{"verify", "-o", "json", "--against", "../../testdata/against/oci-gzip-v1.manifest.json", archives + "docker-archive.tar"}, 0, "against-proven.json"},
+		{"against broken", []string{"verify", "--against", "../../testdata/against/oci-gzip-v1.manifest.json", archives + "oci-zstd"}, 1, "against-broken.txt"},
+		{"bad expect", []string{"verify", "--expect", "sha256:XYZ", archives + "docker-archive.tar"}, 2, "usage-bad-expect.stderr"},
 		{"help", []string{"--help"}, 0, "help.txt"},
 		{"verify help", []string{"verify", "--help"}, 0, "help-verify.txt"},
 	}
@@ -130,5 +137,105 @@ func TestInterrupted(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout not empty: %s", stdout.String())
+	}
+}
+
+const against = "../../testdata/against/"
+
+// TestProve runs verify --expect and --against on archives of every kind
+// against manifests captured with skopeo, and on tampered copies of
+// either side: each broken link must fail the run and be named.
+func TestProve(t *testing.T) {
+	manifest := against + "oci-gzip-v1.manifest.json"
+	const manifestDigest = "sha256:3492be52b83cabd469239b9656a0f1a3cfc236dd9919109a8cdbb9408b8c0316"
+	const indexDigest = "sha256:5e6eb86fd9358159d019cb60de422c9f2e42b44e4af32c2ea0a4d5af3e3402d6"
+	dir := t.TempDir()
+	tamper := func(name, old, new string) string {
+		t.Helper()
+		data, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(data, []byte(old)) {
+			t.Fatalf("%q not in %s", old, manifest)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// The config digest of the source image, and a layer's diffID-free
+	// compressed digest, each changed by one hex digit.
+	badConfig := tamper("bad-config.json", "9b45641ae214", "9b45641ae215")
+	badSize := tamper("bad-size.json", `"size":750`, `"size":751`)
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string // substrings of stdout, in order
+	}{
+		{"expect index stored in archive", []string{"--expect", "fixture-multi@" + indexDigest, archives + "containerd-multiplatform.tar"}, 0,
+			[]string{"is the digest of an image index", "platforms verified: linux/amd64", "absent from the archive: linux/arm64", "verified:"}},
+		{"expect manifest stored in archive", []string{"--expect", manifestDigest, archives + "oci-gzip"}, 0,
+			[]string{"is the manifest digest of image v1 (linux/amd64), and every blob under it verified"}},
+		{"expect image ID is not a manifest digest", []string{"--expect", "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0", archives + "docker-archive.tar"}, 1,
+			[]string{"is the image ID (config digest) of docker.io/tardigest/fixture:v1", "not a registry manifest digest", "cannot hold the registry's manifest", "--against", "FAILED"}},
+		{"expect unknown digest", []string{"--expect", "sha256:" + strings.Repeat("ab", 32), archives + "docker25.tar"}, 1,
+			[]string{"no object in this archive has digest", "wrote itself", "FAILED"}},
+		{"against manifest, uncompressed docker-archive", []string{"--against", manifest, "--expect", manifestDigest, archives + "docker-archive.tar"}, 0,
+			[]string{"proven        registry digest", "proven        manifest config -> image ID", "proven        config diff_ids -> layer bytes", "not checkable manifest layers[0]", "chain proven"}},
+		{"against index and platform manifest, docker25", []string{"--against", against + "multiplatform.index.json", "--against", manifest, "--expect", indexDigest, archives + "docker25.tar"}, 0,
+			[]string{"proven        index -> platform manifest", "linux/amd64", "chain proven"}},
+		{"against manifest, same compressed blobs", []string{"--against", manifest, "--expect", manifestDigest, archives + "oci-archive.tar"}, 0,
+			[]string{"proven        manifest layers[0] -> layer blob: layer 0 is stored exactly as pushed", "chain proven"}},
+		{"against manifest, other compression", []string{"--against", manifest, archives + "oci-zstd"}, 1,
+			[]string{"not checkable registry digest: no --expect given", "broken        manifest layers[0] -> layer blob", "chain NOT proven"}},
+		{"against wrong expect", []string{"--against", manifest, "--expect", indexDigest, archives + "docker-archive.tar"}, 1,
+			[]string{"broken        registry digest: no --against file has the expected digest", "chain NOT proven"}},
+		{"against tampered config digest", []string{"--against", badConfig, archives + "docker-archive.tar"}, 1,
+			[]string{"broken        manifest config -> image ID", "9b45641ae215", "chain NOT proven"}},
+		{"against tampered config size", []string{"--against", badSize, archives + "docker-archive.tar"}, 1,
+			[]string{"broken        manifest config -> image ID", "751 bytes, the archive's is 750", "chain NOT proven"}},
+		{"against tampered archive layer", []string{"--against", manifest, "--expect", manifestDigest, archives + "tampered-layer-byte.tar"}, 1,
+			[]string{"broken        config diff_ids[0] -> layer bytes", "chain NOT proven"}},
+		{"against index without platform manifest", []string{"--against", against + "multiplatform.index.json", archives + "docker-archive.tar"}, 1,
+			[]string{"broken        index -> platform manifest", "was not given with --against and is not in the archive"}},
+		{"against index, platform not listed", []string{"--against", against + "multiplatform.index.json", "--platform", "linux/s390x", archives + "docker-archive.tar"}, 1,
+			[]string{"lists no manifest for platform \"linux/s390x\""}},
+		{"against index, manifest stored in archive", []string{"--against", against + "multiplatform.index.json", archives + "containerd-multiplatform.tar"}, 0,
+			[]string{"the archive stores that manifest and it verified", "chain proven"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, nil, append([]string{"verify"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d; stderr: %s", code, tt.wantCode, stderr)
+			}
+			rest := stdout
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("stdout lacks %q (in order); stdout:\n%s", w, stdout)
+				}
+				rest = rest[i+len(w):]
+			}
+			// The JSON report carries the same answers.
+			_, js, _ := runCLI(t, nil, append([]string{"verify", "-o", "json"}, tt.args...)...)
+			var doc struct {
+				Expectations []struct{ Verified bool } `json:"expectations"`
+				Proof        *struct{ Proven bool }    `json:"proof"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			if doc.Proof == nil && len(doc.Expectations) == 0 {
+				t.Errorf("JSON report has neither proof nor expectations")
+			}
+			if doc.Proof != nil && doc.Proof.Proven != (tt.wantCode == 0) {
+				t.Errorf("JSON proof.proven = %v, want %v", doc.Proof.Proven, tt.wantCode == 0)
+			}
+		})
 	}
 }
