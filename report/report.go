@@ -186,12 +186,7 @@ func plural(n int, word string) string {
 }
 
 // JSON writes doc as indented JSON followed by one newline.
-func JSON(w io.Writer, doc *Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
-}
+func JSON(w io.Writer, doc *Document) error { return JSONValue(w, doc) }
 
 // Text writes doc as a human-readable report: per image a header and a
 // layer table, then the findings and one verdict line.
@@ -358,3 +353,12 @@ func (e *errWriter) Write(p []byte) (int, error) {
 }
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// JSONValue writes any value as indented JSON followed by one newline,
+// for the table commands' --output json.
+func JSONValue(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

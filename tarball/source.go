@@ -176,6 +176,10 @@ func keepable(b []byte) bool {
 // entries within the catalog's retention budget. The budget is checked by
 // the caller under its lock through keep.
 func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep func(n int64) bool) error {
+	if p := opts.Progress; p != nil {
+		p.Active.Add(1)
+		defer func() { p.Active.Add(-1); p.Blobs.Add(1) }()
+	}
 	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer}
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
@@ -355,7 +359,7 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 	err = runJobs(ctx, opts.workers(), len(jobs), func(i int) error {
 		j := jobs[i]
 		sr := io.NewSectionReader(f, j.offset, j.e.size)
-		if err := hashEntry(ctx, j.e, &exactReader{r: sr, want: j.e.size}, opts, keep); err != nil {
+		if err := hashEntry(ctx, j.e, &exactReader{r: opts.count(sr), want: j.e.size}, opts, keep); err != nil {
 			return entryReadError(j.e.name, err)
 		}
 		return nil
@@ -483,6 +487,13 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		return cat, fmt.Errorf("%w: %s: not an OCI image layout (no index.json)", ErrMalformed, dir)
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].size > files[j].size })
+	if opts.Progress != nil {
+		var total int64
+		for _, e := range files {
+			total += e.size
+		}
+		opts.Progress.Total.Store(total)
+	}
 	keep := cat.keeper(opts)
 	err = runJobs(ctx, opts.workers(), len(files), func(i int) error {
 		e := files[i]
@@ -491,7 +502,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 			return fmt.Errorf("open %q: %w", e.name, err)
 		}
 		defer f.Close()
-		if err := hashEntry(ctx, e, &exactReader{r: f, want: e.size}, opts, keep); err != nil {
+		if err := hashEntry(ctx, e, &exactReader{r: opts.count(f), want: e.size}, opts, keep); err != nil {
 			return entryReadError(e.name, err)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/opencontainers/go-digest"
 
@@ -49,6 +50,43 @@ type Options struct {
 	// Workers is the number of blobs hashed at once from a seekable
 	// file or a directory; GOMAXPROCS when zero.
 	Workers int
+	// Progress, when set, is updated as the archive is read, so another
+	// goroutine can show progress. The package itself never prints.
+	Progress *Progress
+}
+
+// Progress counts the work of one Open or Read while it runs. Every field
+// may be read from another goroutine at any time.
+type Progress struct {
+	// Bytes is the number of archive bytes read so far (as stored:
+	// compressed bytes for an archive compressed as a whole).
+	Bytes atomic.Int64
+	// Total is the archive's size in bytes, or 0 when unknown (a stream).
+	Total atomic.Int64
+	// Blobs is the number of entries hashed so far.
+	Blobs atomic.Int64
+	// Active is the number of entries being hashed now.
+	Active atomic.Int64
+}
+
+// counted adds the bytes read through r to p.Bytes.
+type counted struct {
+	r io.Reader
+	p *Progress
+}
+
+func (c counted) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.Bytes.Add(int64(n))
+	return n, err
+}
+
+// count wraps r so reads count into opts.Progress, if any.
+func (o *Options) count(r io.Reader) io.Reader {
+	if o.Progress == nil {
+		return r
+	}
+	return counted{r: r, p: o.Progress}
 }
 
 func (o *Options) normalize() {
@@ -103,7 +141,10 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, container, closer, err := outerReader(f, opts.Limits)
+	if opts.Progress != nil {
+		opts.Progress.Total.Store(info.Size())
+	}
+	r, container, closer, err := outerReader(opts.count(f), opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +154,9 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return readStream(ctx, r, container, &opts)
+	}
+	if opts.Progress != nil {
+		opts.Progress.Bytes.Store(0) // the peek above is read again
 	}
 	cat, err := readSeekable(ctx, f, &opts)
 	if err != nil {
@@ -126,7 +170,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 // are resolved at the end. The stream may be compressed as a whole.
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(r, opts.Limits)
+	r, container, closer, err := outerReader(opts.count(r), opts.Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,18 +11,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 const archives = "../../testdata/archives/"
 
+// testEnv pins the clock, so relative dates in goldens do not age, and
+// says stderr is no terminal.
+var testEnv = env{now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
+
 // runCLI runs the program in process and returns its exit code, stdout
 // and stderr.
 func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(stdin), &stdout, &stderr)
+	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(stdin), &stdout, &stderr, testEnv)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -75,6 +82,21 @@ func TestCLI(t *testing.T) {
 		{"against proven json", []string{"verify", "-o", "json", "--against", "../../testdata/against/oci-gzip-v1.manifest.json", archives + "docker-archive.tar"}, 0, "against-proven.json"},
 		{"against broken", []string{"verify", "--against", "../../testdata/against/oci-gzip-v1.manifest.json", archives + "oci-zstd"}, 1, "against-broken.txt"},
 		{"bad expect", []string{"verify", "--expect", "sha256:XYZ", archives + "docker-archive.tar"}, 2, "usage-bad-expect.stderr"},
+		{"images", []string{"images", archives + "multi-image.tar"}, 0, "images-multi-image.txt"},
+		{"images digests", []string{"images", "--digests", archives + "containerd-multiplatform.tar"}, 0, "images-digests.txt"},
+		{"images digests no-trunc oci", []string{"images", "--digests", "--no-trunc", archives + "oci-gzip"}, 0, "images-digests-no-trunc.txt"},
+		{"images quiet", []string{"images", "-q", archives + "multi-image.tar"}, 0, "images-quiet.txt"},
+		{"images json", []string{"images", "-o", "json", "--digests", archives + "docker25.tar"}, 0, "images-docker25.json"},
+		{"images format", []string{"images", "--format", "{{range .}}{{.Repository}}:{{.Tag}} {{.ImageID}}{{\"\\n\"}}{{end}}", archives + "multi-image.tar"}, 0, "images-format.txt"},
+		{"history", []string{"history", archives + "docker-archive.tar"}, 0, "history.txt"},
+		{"history no-trunc", []string{"history", "--no-trunc", "--image", "tardigest/fixture:v2", archives + "multi-image.tar"}, 0, "history-no-trunc.txt"},
+		{"history needs image", []string{"history", archives + "multi-image.tar"}, 2, "history-needs-image.stderr"},
+		{"history format", []string{"history", "--format", "{{range .}}{{.DiffID}}{{\"\\n\"}}{{end}}", archives + "oci-zstd"}, 0, "history-format.txt"},
+		{"inspect format", []string{"inspect", "--format", "{{range .Images}}{{.ImageID}} {{json .RepoTags}}{{\"\\n\"}}{{end}}", archives + "multi-image.tar"}, 0, "inspect-format.txt"},
+		{"bad format", []string{"inspect", "--format", "{{.Nope", archives + "docker-archive.tar"}, 2, "usage-bad-format.stderr"},
+		{"manifest none stored", []string{"manifest", archives + "docker-archive.tar"}, 1, "manifest-none-stored.stderr"},
+		{"completion bash", []string{"completion", "bash"}, 0, "completion-bash.txt"},
+		{"completion fish", []string{"completion", "fish"}, 0, "completion-fish.txt"},
 		{"help", []string{"--help"}, 0, "help.txt"},
 		{"verify help", []string{"verify", "--help"}, 0, "help-verify.txt"},
 	}
@@ -96,10 +118,37 @@ func TestCLI(t *testing.T) {
 			}
 			golden(t, tt.golden, stdout)
 			if strings.HasSuffix(tt.golden, ".json") {
-				var v map[string]any
+				var v any
 				if err := json.Unmarshal([]byte(stdout), &v); err != nil {
 					t.Errorf("output is not JSON: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// TestStoredBytes checks that config and manifest print the exact stored
+// bytes: their sha256 is the image ID and the manifest digest, computed
+// here independently.
+func TestStoredBytes(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"config", archives + "docker-archive.tar"}, "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0"},
+		{[]string{"config", "--image", "tardigest/fixture:v2", archives + "multi-image.tar"}, "sha256:20a30cb4d52a2b2f9021b631e11552dbfadaf6de4302b8278541b41e924252be"},
+		{[]string{"manifest", archives + "oci-gzip"}, "sha256:3492be52b83cabd469239b9656a0f1a3cfc236dd9919109a8cdbb9408b8c0316"},
+		{[]string{"manifest", archives + "containerd-multiplatform.tar"}, "sha256:3492be52b83cabd469239b9656a0f1a3cfc236dd9919109a8cdbb9408b8c0316"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, nil, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			sum := sha256.Sum256([]byte(stdout))
+			if got := "sha256:" + hex.EncodeToString(sum[:]); got != tt.want {
+				t.Errorf("sha256 of output = %s, want %s", got, tt.want)
 			}
 		})
 	}
@@ -131,7 +180,7 @@ func TestInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"tardigest", "verify", archives + "docker-archive.tar"}, nil, &stdout, &stderr)
+	code := run(ctx, []string{"tardigest", "verify", archives + "docker-archive.tar"}, nil, &stdout, &stderr, testEnv)
 	if code != exitInterrupted {
 		t.Errorf("exit code %d, want %d; stderr: %s", code, exitInterrupted, stderr.String())
 	}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tardigest/tardigest/report"
+	"github.com/tardigest/tardigest/tarball"
+)
+
+func tableFlags(extra ...cli.Flag) []cli.Flag {
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: "no-trunc", Usage: "don't truncate digests and commands"},
+	}, extra...)
+}
+
+func imagesCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "images",
+		Usage:     "list the images in an archive, as docker images does",
+		ArgsUsage: "ARCHIVE",
+		Description: `One row per tag: REPOSITORY, TAG, IMAGE ID (the config digest), CREATED and
+SIZE (the layers uncompressed). --digests adds the manifest digest where the
+archive stores one that can be the registry's, and <none> where it cannot
+(--output json says why).
+
+Examples:
+   tardigest images image.tar
+   tardigest images --digests --no-trunc oci-dir/
+   tardigest images --format '{{.Repository}}:{{.Tag}} {{.ImageID}}' image.tar`,
+		Flags: flags(outputFlags(), tableFlags(&cli.BoolFlag{Name: "digests", Usage: "show manifest digests"}), readFlags()),
+		Action: func(c *cli.Context) error {
+			output, err := outputMode(c)
+			if err != nil {
+				return err
+			}
+			res, _, image, err := load(c, e)
+			if err != nil {
+				return err
+			}
+			rows := report.ImageRows(res)
+			if image >= 0 {
+				var keep []report.ImageRow
+				for _, r := range rows {
+					if r.Image == image {
+						keep = append(keep, r)
+					}
+				}
+				rows = keep
+			}
+			return writeRows(c, output, rows, func() error {
+				return report.Images(c.App.Writer, rows, tableOptions(c, e))
+			})
+		},
+	}
+}
+
+func historyCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "history",
+		Usage:     "show an image's history, as docker history does, with each layer's diffID",
+		ArgsUsage: "ARCHIVE",
+		Description: `Newest first. Entries that made a layer show its uncompressed SIZE and
+DIFF ID; empty_layer entries show 0B. An archive with several images needs
+--image.
+
+Examples:
+   tardigest history image.tar
+   tardigest history --image busybox:latest --no-trunc multi.tar
+   tardigest history --format '{{range .}}{{.DiffID}}{{"\n"}}{{end}}' image.tar`,
+		Flags: flags(outputFlags(), tableFlags(), readFlags()),
+		Action: func(c *cli.Context) error {
+			output, err := outputMode(c)
+			if err != nil {
+				return err
+			}
+			res, _, image, err := load(c, e)
+			if err != nil {
+				return err
+			}
+			if image, err = onlyImage(res, image); err != nil {
+				return err
+			}
+			rows := report.HistoryRows(res.Images[image])
+			return writeRows(c, output, rows, func() error {
+				return report.History(c.App.Writer, rows, tableOptions(c, e))
+			})
+		},
+	}
+}
+
+func configCommand(e env) *cli.Command {
+	return storedCommand(e, "config", "print an image's config, byte for byte, as crane config does",
+		`The exact stored bytes, never re-serialised: their sha256 is the image ID.
+
+Examples:
+   tardigest config image.tar | jq .config.Env
+   tardigest config --image busybox:latest multi.tar | sha256sum`,
+		(*tarball.Result).ConfigBytes)
+}
+
+func manifestCommand(e env) *cli.Command {
+	return storedCommand(e, "manifest", "print an image's stored manifest, byte for byte, as skopeo inspect --raw does",
+		`The exact stored bytes: their sha256 is the manifest digest. A docker save
+archive stores no manifest (or only one Docker wrote itself, which is printed
+and labelled by inspect): where none is stored, tardigest says so on stderr
+and exits 1. It never makes one up.
+
+Examples:
+   tardigest manifest oci-dir/ | jq .layers
+   tardigest manifest --image v1 oci-archive.tar | sha256sum`,
+		(*tarball.Result).ManifestBytes)
+}
+
+// storedCommand prints one stored document of the chosen image.
+func storedCommand(e env, name, usage, desc string, get func(*tarball.Result, int) ([]byte, error)) *cli.Command {
+	return &cli.Command{
+		Name:        name,
+		Usage:       usage,
+		ArgsUsage:   "ARCHIVE",
+		Description: desc,
+		Flags:       readFlags(),
+		Action: func(c *cli.Context) error {
+			res, _, image, err := load(c, e)
+			if err != nil {
+				return err
+			}
+			if image, err = onlyImage(res, image); err != nil {
+				return err
+			}
+			data, err := get(res, image)
+			if err != nil {
+				return err
+			}
+			_, err = c.App.Writer.Write(data)
+			return err
+		},
+	}
+}
+
+// onlyImage returns the selected image, or the archive's only one.
+func onlyImage(res *tarball.Result, image int) (int, error) {
+	if image >= 0 {
+		return image, nil
+	}
+	switch len(res.Images) {
+	case 0:
+		return -1, res.Err(-1)
+	case 1:
+		return 0, nil
+	}
+	return -1, usageError{fmt.Errorf("the archive holds %d images; choose one with --image", len(res.Images))}
+}
+
+func tableOptions(c *cli.Context, e env) report.TableOptions {
+	return report.TableOptions{Digests: c.Bool("digests"), NoTrunc: c.Bool("no-trunc"), Quiet: c.Bool("quiet"), Now: e.now()}
+}
+
+// writeRows prints rows as JSON, through --format, or as a table.
+func writeRows(c *cli.Context, output string, rows any, table func() error) error {
+	switch output {
+	case "json":
+		return report.JSONValue(c.App.Writer, rows)
+	case "format":
+		return report.Template(c.App.Writer, c.String("format"), rows)
+	}
+	return table()
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/urfave/cli/v2"
+
+	"github.com/tardigest/tardigest/report"
+	"github.com/tardigest/tardigest/tarball"
+)
+
+func inspectCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "report every identity of the images in an archive, recomputed",
+		ArgsUsage: "ARCHIVE",
+		Description: archiveHelp + `
+
+Exits 0 whenever the archive could be read, whatever it found; use verify
+to fail on false claims.
+
+Examples:
+   tardigest inspect image.tar
+   docker save busybox | tardigest inspect -
+   tardigest inspect --output json oci-dir/ | jq '.images[].image_id'
+   tardigest inspect --format '{{range .Images}}{{.ImageID}}{{"\n"}}{{end}}' image.tar`,
+		Flags:  flags(outputFlags(), readFlags()),
+		Action: func(c *cli.Context) error { return runReport(c, e) },
+	}
+}
+
+func verifyCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check every claim the archive makes; exit 1 if any is false",
+		ArgsUsage: "ARCHIVE",
+		Description: archiveHelp + `
+
+Examples:
+   tardigest verify image.tar
+   tardigest verify --image busybox:latest multi.tar
+   zstd -dc image.tar.zst | tardigest verify -
+   tardigest verify --expect busybox@sha256:... containerd-save.tar
+   crane manifest busybox@sha256:... > m.json     # on the connected side
+   tardigest verify --against m.json --expect sha256:... docker-save.tar`,
+		Flags: flags(outputFlags(), readFlags(), []cli.Flag{
+			&cli.StringSliceFlag{Name: "expect", Usage: "prove the archive holds the image the registry calls `DIGEST` (or NAME@DIGEST, as docker pull prints it); repeatable"},
+			&cli.StringSliceFlag{Name: "against", Usage: "a manifest or index `FILE` captured on the connected side (crane manifest, skopeo inspect --raw); repeatable"},
+			&cli.StringFlag{Name: "platform", Usage: "`OS/ARCH[/VARIANT]` to pick from an --against index (default: the image's own)"},
+		}),
+		Action: func(c *cli.Context) error { return runReport(c, e) },
+	}
+}
+
+// runReport is inspect and verify: the full report, and for verify the
+// verdict as exit code.
+func runReport(c *cli.Context, e env) error {
+	command := c.Command.Name
+	output, err := outputMode(c)
+	if err != nil {
+		return err
+	}
+	res, src, image, err := load(c, e)
+	if err != nil {
+		return err
+	}
+	doc := report.Build(res, report.Options{Command: command, Image: image, Source: src})
+	proven, err := addProof(c, res, doc, image)
+	if err != nil {
+		return err
+	}
+	switch output {
+	case "json":
+		err = report.JSON(c.App.Writer, doc)
+	case "format":
+		err = report.Template(c.App.Writer, c.String("format"), doc)
+	default:
+		err = report.Text(c.App.Writer, doc)
+	}
+	if err != nil {
+		return err
+	}
+	if command == "verify" {
+		if ferr := res.Err(image); ferr != nil {
+			return exitError{code: exitCodeFor(ferr)}
+		}
+		if !proven {
+			return exitError{code: exitMismatch}
+		}
+	}
+	return nil
+}
+
+// addProof answers --expect and --against into doc. It reports whether
+// every expectation and the chain held (true when none was asked).
+func addProof(c *cli.Context, res *tarball.Result, doc *report.Document, image int) (bool, error) {
+	if c.Command.Name != "verify" {
+		return true, nil
+	}
+	var expect []digest.Digest
+	for _, s := range c.StringSlice("expect") {
+		d, err := parseExpect(s)
+		if err != nil {
+			return false, usageError{err}
+		}
+		expect = append(expect, d)
+	}
+	var files []tarball.Against
+	for _, name := range c.StringSlice("against") {
+		data, err := readCapped(name, tarball.DefaultMaxJSONBytes)
+		if err != nil {
+			return false, usageError{fmt.Errorf("--against: %w", err)}
+		}
+		files = append(files, tarball.Against{Name: name, Data: data})
+	}
+	if len(expect) == 0 && len(files) == 0 {
+		return true, nil
+	}
+	var exps []tarball.Expectation
+	for _, d := range expect {
+		exps = append(exps, res.Expect(d))
+	}
+	var proof *tarball.Proof
+	if len(files) > 0 {
+		p, err := res.Prove(files, expect, c.String("platform"), image)
+		if err != nil {
+			return false, fmt.Errorf("--against %w", err)
+		}
+		proof = p
+	}
+	doc.AddProof(exps, proof)
+	if proof != nil {
+		return proof.Proven, nil
+	}
+	for _, e := range exps {
+		if !e.Verified {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// parseExpect accepts a digest or NAME@DIGEST, as docker pull and docker
+// images --digests print them.
+func parseExpect(s string) (digest.Digest, error) {
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		s = s[i+1:]
+	}
+	d, err := digest.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("--expect %q: not a digest: %v", s, err)
+	}
+	return d, nil
+}
+
+// readCapped reads a small user-supplied file, refusing one over max
+// bytes rather than truncating it.
+func readCapped(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes; not a manifest", name, max)
+	}
+	return data, nil
+}
