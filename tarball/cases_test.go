@@ -113,6 +113,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 			t.Errorf("%s: no error, want a fatal %s error; findings:\n%s", how, c.Expect, csSummary(res))
 			return
 		}
+		t.Logf("%s error: %v", how, err)
 		if !errors.Is(err, csClasses[c.Expect]) {
 			t.Errorf("%s: error %q is not %s", how, err, c.Expect)
 		}
@@ -133,6 +134,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 		t.Errorf("%s: fatal error %q, want findings", how, err)
 		return
 	}
+	t.Logf("%s findings:\n%s", how, csSummary(res))
 	got := res.Err(-1)
 	if c.Expect == "ok" {
 		if got != nil {
