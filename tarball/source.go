@@ -175,12 +175,12 @@ func keepable(b []byte) bool {
 // hashEntry computes e.blob from r, keeping the bytes of small JSON-looking
 // entries within the catalog's retention budget. The budget is checked by
 // the caller under its lock through keep.
-func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep func(n int64) bool) error {
+func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep func(n int64) bool, pipeline bool) error {
 	if p := opts.Progress; p != nil {
 		p.Active.Add(1)
 		defer func() { p.Active.Add(-1); p.Blobs.Add(1) }()
 	}
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes}
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
 		if err != nil {
@@ -208,6 +208,10 @@ func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep f
 	return nil
 }
 
+// pipelineMinBytes is the blob size below which pipelining one blob costs
+// more in hand-offs than it gains.
+const pipelineMinBytes = 8 << 20
+
 // algorithmFromName picks the digest algorithm a blob path implies
 // (blobs/sha512/...), so a sha512-addressed blob is hashed with sha512 in
 // the same read.
@@ -226,7 +230,8 @@ func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) 
 	tr := tar.NewReader(r)
 	keep := cat.keeper(opts)
 	err := walkTar(ctx, tr, cat, opts, func(e *entry, hdr *tar.Header) error {
-		if err := hashEntry(ctx, e, tr, opts, keep); err != nil {
+		// One blob at a time: pipelining is what keeps a second core busy.
+		if err := hashEntry(ctx, e, tr, opts, keep, true); err != nil {
 			return entryReadError(e.name, err)
 		}
 		return nil
@@ -340,7 +345,7 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 	var jobs []blobJob
 	err := walkTar(ctx, tr, cat, opts, func(e *entry, hdr *tar.Header) error {
 		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
-			if err := hashEntry(ctx, e, tr, opts, keep); err != nil {
+			if err := hashEntry(ctx, e, tr, opts, keep, false); err != nil {
 				return entryReadError(e.name, err)
 			}
 			return nil
@@ -356,15 +361,37 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 		return cat, err
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].e.size > jobs[j].e.size })
+	sizes := make([]int64, len(jobs))
+	for i, j := range jobs {
+		sizes[i] = j.e.size
+	}
+	pipe := pipelined(sizes, opts.workers())
 	err = runJobs(ctx, opts.workers(), len(jobs), func(i int) error {
 		j := jobs[i]
 		sr := io.NewSectionReader(f, j.offset, j.e.size)
-		if err := hashEntry(ctx, j.e, &exactReader{r: opts.count(sr), want: j.e.size}, opts, keep); err != nil {
+		if err := hashEntry(ctx, j.e, &exactReader{r: opts.count(sr), want: j.e.size}, opts, keep, pipe[i]); err != nil {
 			return entryReadError(j.e.name, err)
 		}
 		return nil
 	})
 	return cat, err
+}
+
+// pipelined decides, for blobs sorted largest first, which to hash with
+// layer's pipelined mode: a blob larger than all the work after it shared
+// among the other workers would otherwise run alone on one core while the
+// rest sit idle (a single large layer is the common case).
+func pipelined(sizes []int64, workers int) []bool {
+	pipe := make([]bool, len(sizes))
+	if workers < 2 {
+		return pipe
+	}
+	var after int64
+	for i := len(sizes) - 1; i >= 0; i-- {
+		pipe[i] = sizes[i] > after/int64(workers-1)
+		after += sizes[i]
+	}
+	return pipe
 }
 
 func isPAXSparse(hdr *tar.Header) bool {
@@ -495,6 +522,11 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		opts.Progress.Total.Store(total)
 	}
 	keep := cat.keeper(opts)
+	sizes := make([]int64, len(files))
+	for i, e := range files {
+		sizes[i] = e.size
+	}
+	pipe := pipelined(sizes, opts.workers())
 	err = runJobs(ctx, opts.workers(), len(files), func(i int) error {
 		e := files[i]
 		f, err := root.Open(e.name)
@@ -502,7 +534,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 			return fmt.Errorf("open %q: %w", e.name, err)
 		}
 		defer f.Close()
-		if err := hashEntry(ctx, e, &exactReader{r: opts.count(f), want: e.size}, opts, keep); err != nil {
+		if err := hashEntry(ctx, e, &exactReader{r: opts.count(f), want: e.size}, opts, keep, pipe[i]); err != nil {
 			return entryReadError(e.name, err)
 		}
 		return nil

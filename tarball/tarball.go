@@ -179,6 +179,13 @@ func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 }
 
 func readStream(ctx context.Context, r io.Reader, container string, opts *Options) (*Result, error) {
+	if container != "tar" {
+		// Decompress the archive on its own goroutine, so it overlaps
+		// with hashing the entries.
+		ra := layer.ReadAhead(r)
+		defer ra.Close()
+		r = ra
+	}
 	cat, err := readTar(ctx, r, opts)
 	if err != nil {
 		return nil, err
