@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	_ "crypto/sha512" // registers sha512: digest.SHA512.Available()
 	"errors"
 	"fmt"
 	"hash"
@@ -37,13 +38,14 @@ var (
 	ErrUnsupported = errors.New("unsupported")
 )
 
-// Defaults for Limits. Real images stay far below them: the largest
-// layers seen in the wild are tens of GB; gzip cannot expand more than
-// about 1032 times, and zstd expands a run of zeros about 9400 times, so a
-// layer holding a large zero-filled file stays under the ratio cap too.
+// Defaults for Limits. Real images stay below them: the largest layers
+// seen in the wild are tens of GB; gzip cannot expand more than about 1032
+// times and zstd about 32768 times (run-length blocks of zeros), so the
+// default ratio never refuses a valid stream while still bounding the work
+// per stored byte. Lower it for untrusted input when time matters.
 const (
 	DefaultMaxUncompressedBytes int64  = 1 << 40 // 1 TiB
-	DefaultMaxExpansionRatio    int64  = 16384
+	DefaultMaxExpansionRatio    int64  = 1 << 16
 	DefaultMaxZstdWindowBytes   uint64 = 128 << 20 // zstd --long=27, --ultra -22
 	// RatioFloorBytes is the uncompressed size below which the expansion
 	// ratio is not enforced: tiny blobs (an empty tar compresses 32 times)
@@ -134,8 +136,9 @@ const bufSize = 256 << 10
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
 // Compute reads r to EOF and returns the identities of its bytes. It
-// returns an error only when r cannot be read or ctx is done; a blob that
-// does not decompress is a Result with DiffIDErr set.
+// returns an error only when r cannot be read, ctx is done, or the
+// algorithm is not sha256 or sha512 (ErrUnsupported); a blob that does not
+// decompress is a Result with DiffIDErr set.
 func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	alg := opts.Algorithm
 	if alg == "" {
@@ -147,11 +150,18 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	lim := opts.Limits.withDefaults()
 
 	raw := &source{ctx: ctx, r: r, h: alg.Hash()}
-	var in io.Reader = raw
+	var ra io.ReadCloser
+	in := &seen{r: raw}
 	if opts.Pipeline {
-		ra := ReadAhead(raw)
-		defer ra.Close()
-		in = ra
+		// raw is then read on ReadAhead's goroutine: read raw.n, raw.err
+		// and raw.h only after ra.Close; use in.n and in.err before.
+		ra = ReadAhead(raw)
+		defer func() {
+			if ra != nil {
+				ra.Close()
+			}
+		}()
+		in.r = ra
 	}
 	br := bufio.NewReaderSize(in, bufSize)
 	magic, _ := br.Peek(4) // a short blob is simply uncompressed
@@ -177,9 +187,9 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = digest.NewDigest(digest.SHA256, diff)
 		}
 	default:
-		n, derr := decompress(br, comp, raw, lim, buf, opts.Pipeline)
-		if raw.err != nil {
-			return Result{}, raw.err
+		n, derr := decompress(br, comp, in, lim, buf, opts.Pipeline)
+		if in.err != nil {
+			return Result{}, in.err
 		}
 		if derr == nil {
 			// The decoder stopped at the end of its stream; anything
@@ -201,6 +211,10 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = n.digest
 			res.UncompressedSize = n.size
 		}
+	}
+	if ra != nil {
+		ra.Close() // waits for the goroutine: raw is ours again
+		ra = nil
 	}
 	res.Digest = digest.NewDigest(alg, raw.h)
 	res.Size = raw.n
@@ -268,7 +282,7 @@ type diffResult struct {
 // decompress decodes br and hashes the output. Errors it returns are
 // ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
 // raw.err instead.
-func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
+func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
 	var dec io.Reader
 	switch comp {
 	case Gzip:
@@ -280,6 +294,12 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 		zr.Multistream(true)
 		dec = zr
 	case Zstd:
+		// The decoder says ErrWindowSizeExceeded both for a frame that
+		// asks for a window over the limit and for a block larger than its
+		// frame's window (corrupt); tell them apart on the first frame.
+		if w := zstdWindow(br); w > lim.MaxZstdWindowBytes {
+			return diffResult{}, fmt.Errorf("%w: zstd: frame asks for a %d-byte window, over %d (the max-zstd-window-bytes limit)", ErrLimit, w, lim.MaxZstdWindowBytes)
+		}
 		zr, err := zstd.NewReader(br,
 			zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxWindow(lim.MaxZstdWindowBytes),
@@ -312,10 +332,10 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 			n += int64(m)
 			sink.Write(buf[:m])
 			if n > lim.MaxUncompressedBytes {
-				return diffResult{}, fmt.Errorf("%w: %s: uncompressed size over %d bytes (raise --max-uncompressed-bytes)", ErrLimit, comp, lim.MaxUncompressedBytes)
+				return diffResult{}, fmt.Errorf("%w: %s: uncompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, comp, lim.MaxUncompressedBytes)
 			}
 			if n > RatioFloorBytes && n/lim.MaxExpansionRatio > raw.n {
-				return diffResult{}, fmt.Errorf("%w: %s: expands more than %d times (raise --max-expansion-ratio)", ErrLimit, comp, lim.MaxExpansionRatio)
+				return diffResult{}, fmt.Errorf("%w: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, comp, lim.MaxExpansionRatio)
 			}
 		}
 		if err == io.EOF {
@@ -329,8 +349,8 @@ func decompress(br *bufio.Reader, comp Compression, raw *source, lim Limits, buf
 			if raw.err != nil {
 				return diffResult{}, raw.err
 			}
-			if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-				return diffResult{}, fmt.Errorf("%w: zstd: %v (raise --max-zstd-window-bytes)", ErrLimit, err)
+			if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+				return diffResult{}, fmt.Errorf("%w: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
 			}
 			return diffResult{}, corrupt(comp, err)
 		}
@@ -345,4 +365,45 @@ func corrupt(comp Compression, err error) error {
 		msg = string(comp) + ": " + msg
 	}
 	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
+}
+
+// zstdWindow returns the window the first data frame in br's buffer asks
+// for (its content size if single-segment), past skippable frames; 0 when
+// there is no whole header there.
+func zstdWindow(br *bufio.Reader) uint64 {
+	buf, _ := br.Peek(bufSize)
+	for {
+		var h zstd.Header
+		rest, err := h.DecodeAndStrip(buf)
+		switch {
+		case err != nil:
+			return 0
+		case h.Skippable:
+			if uint64(len(rest)) < uint64(h.SkippableSize) {
+				return 0
+			}
+			buf = rest[h.SkippableSize:]
+		case h.SingleSegment:
+			return h.FrameContentSize
+		default:
+			return h.WindowSize
+		}
+	}
+}
+
+// seen counts the bytes Compute consumes and keeps the first read error,
+// on Compute's goroutine (raw may be read on another).
+type seen struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (s *seen) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }

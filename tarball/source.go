@@ -284,7 +284,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, last, err)
 		}
 		if n >= opts.Limits.MaxEntries {
-			return fmt.Errorf("%w: more than %d entries (raise --max-entries)", ErrLimit, opts.Limits.MaxEntries)
+			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
 		}
 		last = hdr.Name
 		name, err := cleanName(hdr.Name)
@@ -485,7 +485,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 			return nil
 		}
 		if n++; n > opts.Limits.MaxEntries {
-			return fmt.Errorf("%w: more than %d files (raise --max-entries)", ErrLimit, opts.Limits.MaxEntries)
+			return fmt.Errorf("%w: more than %d files (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
 		}
 		e := &entry{name: name}
 		switch t := d.Type(); {

@@ -1,0 +1,37 @@
+package layer_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/tardigest/tardigest/layer"
+)
+
+func ExampleCompute() {
+	// The gzip of an empty tar (1024 zero bytes), as Go's compress/gzip
+	// writes it at the default level: the empty layer many builders emit.
+	blob := []byte{
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x62, 0x18, 0x05, 0xa3, 0x60, 0x14,
+		0x8c, 0x58, 0x00, 0x08, 0x00, 0x00, 0xff, 0xff, 0x2e, 0xaf, 0xb5, 0xef, 0x00, 0x04, 0x00, 0x00,
+	}
+	res, err := layer.Compute(context.Background(), bytes.NewReader(blob), layer.Options{})
+	if err != nil {
+		fmt.Println("read:", err) // only a failing reader or a done context
+		return
+	}
+	if res.DiffIDErr != nil {
+		fmt.Println("no diff_id:", res.DiffIDErr) // corrupt or over a limit
+	}
+	fmt.Println("compression:      ", res.Compression)
+	fmt.Println("digest:           ", res.Digest)
+	fmt.Println("size:             ", res.Size)
+	fmt.Println("diff_id:          ", res.DiffID)
+	fmt.Println("uncompressed_size:", res.UncompressedSize)
+	// Output:
+	// compression:       gzip
+	// digest:            sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1
+	// size:              32
+	// diff_id:           sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef
+	// uncompressed_size: 1024
+}
