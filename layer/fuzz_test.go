@@ -122,7 +122,9 @@ func FuzzCompute(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
 	}
-	f.Logf("%d seeds from testdata/archives", archiveSeeds(f))
+	if n := archiveSeeds(f); n == 0 {
+		f.Fatal("no seeds found under testdata/archives: the fuzz target would start from nothing")
+	}
 
 	f.Fuzz(func(t *testing.T, in []byte) {
 		ctx := context.Background()

@@ -28,6 +28,7 @@ func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(stdin), &stdout, &stderr, testEnv)
+	checkJSONOutput(t, args, stdout.String())
 	return code, stdout.String(), stderr.String()
 }
 
