@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -309,13 +310,24 @@ func (a *analysis) readIndexJSON() {
 		a.add(SeverityError, "ambiguous_document", "index.json", -1, ErrMalformed, "index.json has both manifests and config/layers")
 		return
 	}
-	a.res.Index = a.walkIndex(*idx.Manifests, "index.json", 0, nil, nil)
+	a.res.Index, _ = a.walkIndex(*idx.Manifests, "index.json", 0, nil, nil)
 }
 
 // walkIndex checks each descriptor of an index and follows it. top is nil
 // for index.json's own entries, whose annotations name the images.
-func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *topRef, parents []digest.Digest) []*IndexNode {
-	var nodes []*IndexNode
+func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *topRef, parents []digest.Digest) ([]*IndexNode, []*Image) {
+	var (
+		nodes  []*IndexNode
+		images []*Image
+		// walked maps a digest listed earlier in this same index to the
+		// images under it: a repeat is not walked again (an index that
+		// lists one child 10000 times must cost one walk), but its names
+		// still reach those images (two tags of one image are two
+		// index.json entries with one digest).
+		walked  = map[string]*IndexNode{}
+		under   = map[string][]*Image{}
+		repeats int
+	)
 	for i := range descs {
 		d := &descs[i]
 		w := fmt.Sprintf("%s/manifests[%d]", where, i)
@@ -331,6 +343,15 @@ func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *t
 			node.RefName, node.ContainerdName = ref.refName, ref.ctrName
 		}
 		nodes = append(nodes, node)
+		if first, seen := walked[d.Digest]; seen {
+			repeats++
+			node.Digest, node.Present, node.Kind, node.RepeatOf = first.Digest, first.Present, first.Kind, first.Where
+			for _, img := range under[d.Digest] {
+				a.name(img, ref)
+			}
+			continue
+		}
+		walked[d.Digest] = node
 		// A platform manifest missing under a nested index is normal: a
 		// single-platform save of a multi-platform image keeps the index
 		// and leaves the other platforms out (moby #49473).
@@ -355,29 +376,36 @@ func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *t
 		if d.MediaType == mtOCIDescriptor {
 			a.add(SeverityWarning, "media_type_mismatch", w, -1, nil, "descriptor media type %s does not name a manifest or index", d.MediaType)
 		}
-		a.followBlob(c, d, node, w, depth, ref, parents)
+		imgs := a.followBlob(c, d, node, w, depth, ref, parents)
+		under[d.Digest] = imgs
+		images = append(images, imgs...)
 	}
-	return nodes
+	if repeats > 0 {
+		a.add(SeverityWarning, "repeated_descriptor", where, -1, nil, "%d descriptors repeat a digest listed earlier in the same index", repeats)
+	}
+	return nodes, images
 }
 
-func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, where string, depth int, ref *topRef, parents []digest.Digest) {
+// followBlob reads the blob a descriptor names and walks it: an index
+// recursively, a manifest into an image. It returns the images found.
+func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, where string, depth int, ref *topRef, parents []digest.Digest) []*Image {
 	_, _, err := a.document(c.entry.name)
 	if err != nil {
 		node.Kind = "unknown"
 		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%v", err)
-		return
+		return nil
 	}
 	var doc manifestOrIndex
 	if err := decodeStrict(c.entry.data, &doc); err != nil {
 		node.Kind = "unknown"
 		a.add(SeverityError, "invalid_json", where, -1, classOf(err), "%s: %v", c.entry.name, err)
-		return
+		return nil
 	}
 	kind, err := classify(&doc)
 	if err != nil {
 		node.Kind = "unknown"
 		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%s: %v", c.digest, err)
-		return
+		return nil
 	}
 	node.Kind = kind
 	a.checkMediaTypes(d.MediaType, doc.MediaType, kind, where)
@@ -385,24 +413,28 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, where s
 	case "index":
 		if a.indexOnStack[c.digest] {
 			a.add(SeverityError, "index_cycle", where, -1, ErrMalformed, "index %s contains itself", c.digest)
-			return
+			return nil
 		}
 		if depth+1 > a.opts.Limits.MaxIndexDepth {
 			a.add(SeverityError, "index_too_deep", where, -1, ErrLimit, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
-			return
+			return nil
 		}
-		// An index reached by two paths is walked on each, so each
-		// path's names reach the images; the walk count is bounded.
+		// An index reached from two different parents is walked on each
+		// path, so each path's names reach the images; the walks are
+		// counted and bounded.
 		if a.indexWalks++; a.indexWalks > a.opts.Limits.MaxEntries {
 			a.add(SeverityError, "index_too_large", where, -1, ErrLimit, "more than %d index walks", a.opts.Limits.MaxEntries)
-			return
+			return nil
 		}
 		a.indexOnStack[c.digest] = true
-		node.Children = a.walkIndex(*doc.Manifests, where, depth+1, ref, append(parents[:len(parents):len(parents)], c.digest))
+		children, imgs := a.walkIndex(*doc.Manifests, where, depth+1, ref, append(parents[:len(parents):len(parents)], c.digest))
+		node.Children = children
 		a.indexOnStack[c.digest] = false
+		return imgs
 	case "manifest":
-		a.manifestImage(c, d, &doc, where, ref, parents)
+		return []*Image{a.manifestImage(c, d, &doc, where, ref, parents)}
 	}
+	return nil
 }
 
 // classify says whether a parsed document is an index or a manifest,
@@ -488,7 +520,7 @@ func appendUnique(list []string, s string) []string {
 }
 
 // manifestImage makes (or finds) the image of a manifest blob.
-func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex, where string, ref *topRef, parents []digest.Digest) {
+func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex, where string, ref *topRef, parents []digest.Digest) *Image {
 	img, ok := a.byManifest[c.digest]
 	if ok {
 		img.Sources = append(img.Sources, where)
@@ -507,6 +539,12 @@ func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex,
 		img.Platform = d.Platform.String()
 		a.fillFromManifest(i, img, doc)
 	}
+	a.name(img, ref)
+	return img
+}
+
+// name gives img the names of the index.json entry that leads to it.
+func (a *analysis) name(img *Image, ref *topRef) {
 	if img.ContainerdImageID == "" {
 		if t, err := parseDigest(ref.target); err == nil {
 			img.ContainerdImageID = t
@@ -519,7 +557,10 @@ func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex,
 		key = normalizeName(ref.refName)
 	}
 	if key != "" {
-		a.indexTags[key] = append(a.indexTags[key], a.imageIndex(img))
+		i := a.imageIndex(img)
+		if !slices.Contains(a.indexTags[key], i) {
+			a.indexTags[key] = append(a.indexTags[key], i)
+		}
 	}
 }
 
@@ -706,6 +747,11 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 		if k := normalizeName(t); k != "" {
 			if a.dockerTags == nil {
 				a.dockerTags = map[string]int{}
+			}
+			if prev, dup := a.dockerTags[k]; dup && prev != i {
+				// docker load leaves the tag on whichever image it loads
+				// last: which image the tag names cannot be told.
+				a.add(SeverityError, "duplicate_tag", src, i, ErrMalformed, "tag %s is also claimed by image[%d]", t, prev)
 			}
 			a.dockerTags[k] = i
 		}

@@ -359,6 +359,11 @@ func compareIndex(name, field string, want []expectedNode, got []*tarball.IndexN
 		if gotKind != w.Kind {
 			errorf(f+" kind", q(w.Kind), q(g.Kind))
 		}
+		if g.RepeatOf != "" {
+			// tardigest walks a digest repeated in one index once; the
+			// children hang under the first node, which is compared.
+			continue
+		}
 		compareIndex(name, f, w.Children, g.Children, errorf)
 	}
 }

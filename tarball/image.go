@@ -130,8 +130,14 @@ type IndexNode struct {
 	ContainerdName string        `json:"containerd_name,omitempty"`
 	// Present is false when the blob is not in the archive.
 	Present bool `json:"present"`
-	// Kind is index, manifest or unknown, from the blob's content.
-	Kind     string       `json:"kind"`
+	// Kind is index, manifest or unknown, from the blob's content; absent
+	// for a platform left out under a nested index; "" when a top-level
+	// blob is missing.
+	Kind string `json:"kind"`
+	// RepeatOf is set when the same index lists this digest earlier: the
+	// Where of that first node, which carries the children. A repeat is
+	// not walked again.
+	RepeatOf string       `json:"repeat_of,omitempty"`
 	Children []*IndexNode `json:"children,omitempty"`
 }
 

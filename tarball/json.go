@@ -3,9 +3,10 @@ package tarball
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -37,7 +38,8 @@ func checkJSON(data []byte) error {
 	type frame struct {
 		object bool
 		keys   map[string]struct{}
-		expect bool // next string token in this object is a key
+		folded map[string]string // lower-cased struct field key -> key seen
+		expect bool              // next string token in this object is a key
 	}
 	var stack []frame
 	for {
@@ -61,7 +63,7 @@ func checkJSON(data []byte) error {
 				if top >= 0 && stack[top].object {
 					stack[top].expect = true
 				}
-				stack = append(stack, frame{object: d == '{', keys: map[string]struct{}{}, expect: d == '{'})
+				stack = append(stack, frame{object: d == '{', keys: map[string]struct{}{}, folded: map[string]string{}, expect: d == '{'})
 			default:
 				stack = stack[:top]
 				if len(stack) == 0 && dec.More() {
@@ -77,6 +79,15 @@ func checkJSON(data []byte) error {
 					return fmt.Errorf("%w: duplicate key %q", ErrMalformed, k)
 				}
 				stack[top].keys[k] = struct{}{}
+				// encoding/json matches struct fields without case, so
+				// "Layers" and "layers" are one field read twice: the
+				// same ambiguity as a duplicate key.
+				if lk := strings.ToLower(k); fieldKeys[lk] {
+					if other, ok := stack[top].folded[lk]; ok {
+						return fmt.Errorf("%w: keys %q and %q differ only in case", ErrMalformed, other, k)
+					}
+					stack[top].folded[lk] = k
+				}
 				stack[top].expect = false
 			} else {
 				stack[top].expect = true
@@ -87,4 +98,34 @@ func checkJSON(data []byte) error {
 	}
 }
 
-var errNotJSON = errors.New("not kept: too large or not JSON")
+// fieldKeys holds the lower-cased JSON keys of every struct tardigest
+// decodes documents into.
+var fieldKeys = structKeys(dockerManifestEntry{}, manifestOrIndex{}, descriptor{}, Platform{}, imageConfig{}, v1JSON{})
+
+func structKeys(vs ...any) map[string]bool {
+	keys := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			if !keys[strings.ToLower(name)] {
+				keys[strings.ToLower(name)] = true
+				walk(f.Type)
+			}
+		}
+	}
+	for _, v := range vs {
+		walk(reflect.TypeOf(v))
+	}
+	return keys
+}

@@ -256,6 +256,9 @@ func entryReadError(name string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if errors.Is(err, ErrLimit) || errors.Is(err, ErrMalformed) {
+		return fmt.Errorf("entry %q: %w", name, err)
+	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) || errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: entry %q: archive is truncated or corrupt: %v", ErrMalformed, name, err)
 	}
@@ -278,6 +281,9 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			return nil
 		}
 		if err != nil {
+			if errors.Is(err, ErrLimit) || errors.Is(err, ErrMalformed) || errors.Is(err, context.Canceled) {
+				return err // the outer stream already said what is wrong
+			}
 			if n == 0 {
 				return fmt.Errorf("%w: not a tar archive: %v", ErrMalformed, err)
 			}
@@ -542,17 +548,24 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	return cat, err
 }
 
-// outer describes how the archive as a whole is compressed.
+// outerReader detects whole-archive compression from the first bytes and
+// returns the tar stream, the container name and a closer. The stream of
+// a compressed archive is bounded like a layer's (size and expansion
+// ratio) and its errors carry a class.
 func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+	in := &byteCounter{r: r}
+	br := bufio.NewReaderSize(in, 1<<20)
 	magic, _ := br.Peek(4)
-	switch layer.Detect(magic) {
+	comp := layer.Detect(magic)
+	var dec io.Reader
+	closer := func() {}
+	switch comp {
 	case layer.Gzip:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%w: archive: gzip: %v", ErrMalformed, err)
 		}
-		return zr, "tar+gzip", func() { zr.Close() }, nil
+		dec, closer = zr, func() { zr.Close() }
 	case layer.Zstd:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxWindow(limits.Layer.MaxZstdWindowBytes),
@@ -560,7 +573,57 @@ func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) 
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%w: archive: zstd: %v", ErrMalformed, err)
 		}
-		return zr, "tar+zstd", zr.Close, nil
+		dec, closer = zr, zr.Close
+	default:
+		return br, "tar", closer, nil
 	}
-	return br, "tar", func() {}, nil
+	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, "tar+" + string(comp), closer, nil
+}
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// outerStream is the decompressed stream of an archive compressed as a
+// whole. It enforces the layer limits on the archive and gives every
+// decoder error a class, so a damaged archive is "malformed" and a bomb a
+// "limit", wherever in the tar the damage falls.
+type outerStream struct {
+	r    io.Reader
+	in   *byteCounter
+	comp layer.Compression
+	lim  layer.Limits
+	out  int64
+	err  error
+}
+
+func (o *outerStream) Read(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.r.Read(p)
+	o.out += int64(n)
+	switch {
+	case o.lim.MaxUncompressedBytes > 0 && o.out > o.lim.MaxUncompressedBytes:
+		err = fmt.Errorf("%w: archive: %s: decompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, o.comp, o.lim.MaxUncompressedBytes)
+	case o.lim.MaxExpansionRatio > 0 && o.out > layer.RatioFloorBytes && o.out/o.lim.MaxExpansionRatio > o.in.n:
+		err = fmt.Errorf("%w: archive: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, o.comp, o.lim.MaxExpansionRatio)
+	case err == nil || err == io.EOF:
+		return n, err
+	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		err = fmt.Errorf("%w: archive: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
+	case errors.Is(err, context.Canceled):
+	default:
+		err = fmt.Errorf("%w: archive: %s stream is corrupt: %v", ErrMalformed, o.comp, err)
+	}
+	o.err = err
+	return n, err
 }

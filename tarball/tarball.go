@@ -194,7 +194,7 @@ func readStream(ctx context.Context, r io.Reader, container string, opts *Option
 		// Read the compressed stream to its end, so its checksum and
 		// any data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
-			return nil, fmt.Errorf("%w: archive: %s stream: %v", ErrMalformed, container, err)
+			return nil, err // classed by the outer stream
 		}
 	}
 	return analyze(cat, container, opts), nil

@@ -1,0 +1,362 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/tardigest/tardigest/internal/archivetest"
+)
+
+// schemaDir holds the published JSON Schemas of the JSON output.
+const schemaDir = "../../docs/schema/"
+
+// schemaFor names the schema of each command's --output json.
+var schemaFor = map[string]string{
+	"inspect": "report.schema.json",
+	"verify":  "report.schema.json",
+	"images":  "images.schema.json",
+	"history": "history.schema.json",
+}
+
+// realFixtures is the shared corpus of archives made by other tools,
+// checked out beside the repository (as for the tarball tests).
+const realFixtures = "../../../shared/fixtures/real"
+
+// loadSchemas compiles every schema once, with a real draft 2020-12
+// validator.
+var loadSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	out := map[string]*jsonschema.Schema{}
+	for _, name := range schemaFor {
+		if out[name] != nil {
+			continue
+		}
+		s, err := c.Compile(filepath.Join(schemaDir, name))
+		if err != nil {
+			return nil, fmt.Errorf("compiling %s: %w", name, err)
+		}
+		out[name] = s
+	}
+	return out, nil
+})
+
+// validateJSON checks that out is one JSON value followed by exactly one
+// newline, valid against the named schema.
+func validateJSON(schema, out string) error {
+	schemas, err := loadSchemas()
+	if err != nil {
+		return err
+	}
+	if !strings.HasSuffix(out, "}\n") && !strings.HasSuffix(out, "]\n") {
+		return fmt.Errorf("JSON output must end with exactly one newline")
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if err := schemas[schema].Validate(v); err != nil {
+		return fmt.Errorf("does not match docs/schema/%s:\n%v", schema, err)
+	}
+	return nil
+}
+
+// jsonSchemaOf returns the schema that the output of a run with args must
+// match, or "" when the run does not print JSON: the command is inspect,
+// verify, images or history, with --output json (or -o json).
+func jsonSchemaOf(args []string) string {
+	cmd := ""
+	wantJSON := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			if cmd == "" {
+				cmd = a
+			}
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "o" && name != "output" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		wantJSON = value == "json"
+	}
+	if !wantJSON {
+		return ""
+	}
+	return schemaFor[cmd]
+}
+
+// checkJSONOutput validates the stdout of every run that asks for JSON
+// output against the published schema. runCLI calls it, so every JSON
+// output the tests produce is checked. A run that failed before printing
+// has empty stdout, which other tests check.
+func checkJSONOutput(t *testing.T, args []string, stdout string) {
+	t.Helper()
+	schema := jsonSchemaOf(args)
+	if schema == "" || stdout == "" {
+		return
+	}
+	if err := validateJSON(schema, stdout); err != nil {
+		t.Errorf("tardigest %s: %v", strings.Join(args, " "), err)
+	}
+}
+
+func TestJSONSchemaOf(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspect", "-o", "json", "a.tar"}, "report.schema.json"},
+		{[]string{"verify", "--output", "json", "--expect", "sha256:x", "a.tar"}, "report.schema.json"},
+		{[]string{"verify", "--output=json", "a.tar"}, "report.schema.json"},
+		{[]string{"images", "-o=json", "a.tar"}, "images.schema.json"},
+		{[]string{"history", "--image", "v1", "-o", "json", "a.tar"}, "history.schema.json"},
+		{[]string{"inspect", "a.tar"}, ""},
+		{[]string{"inspect", "-o", "text", "a.tar"}, ""},
+		{[]string{"inspect", "--format", "{{json .}}", "a.tar"}, ""},
+		{[]string{"config", "a.tar"}, ""},
+		{[]string{"--help"}, ""},
+	}
+	for _, tt := range tests {
+		if got := jsonSchemaOf(tt.args); got != tt.want {
+			t.Errorf("jsonSchemaOf(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// runJSON runs one command with --output json, not through runCLI, and
+// validates what it prints. It returns stdout, "" when the run failed
+// before printing.
+func runJSON(t *testing.T, args ...string) string {
+	t.Helper()
+	args = append([]string{args[0], "--output", "json"}, args[1:]...)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(nil), &stdout, &stderr, testEnv)
+	out := stdout.String()
+	switch {
+	case code == exitUsage || code == exitUnreadable:
+		if out != "" {
+			t.Errorf("tardigest %s: exit %d with output on stdout", strings.Join(args, " "), code)
+		}
+		return ""
+	case code != exitOK && code != exitMismatch:
+		t.Errorf("tardigest %s: exit %d; stderr: %s", strings.Join(args, " "), code, stderr.String())
+		return ""
+	}
+	if err := validateJSON(schemaFor[args[0]], out); err != nil {
+		t.Errorf("tardigest %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// validateArchive runs inspect, images and history (for each image) on
+// path with JSON output and validates each output. It returns how many
+// outputs it validated.
+func validateArchive(t *testing.T, path string, extra ...string) int {
+	t.Helper()
+	n := 0
+	if runJSON(t, append(append([]string{"inspect"}, extra...), path)...) != "" {
+		n++
+	}
+	rows := runJSON(t, append(append([]string{"images"}, extra...), path)...)
+	if rows == "" {
+		return n
+	}
+	n++
+	var images []struct {
+		ImageID string `json:"image_id"`
+		Image   int    `json:"image"`
+	}
+	if err := json.Unmarshal([]byte(rows), &images); err != nil {
+		t.Fatalf("images -o json: %v", err)
+	}
+	if len(images) == 1 {
+		if runJSON(t, append(append([]string{"history"}, extra...), path)...) != "" {
+			n++
+		}
+		return n
+	}
+	// Several images: history needs --image; the image ID names each.
+	var seen []string
+	for _, r := range images {
+		if r.ImageID == "" || slices.Contains(seen, r.ImageID) {
+			continue
+		}
+		seen = append(seen, r.ImageID)
+		if runJSON(t, append(append([]string{"history", "--image", r.ImageID}, extra...), path)...) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSchemasValidateAllFixtures validates the JSON output of inspect,
+// images and history on every archive of testdata/archives, every case of
+// testdata/cases (good and hostile) and every archive of the shared corpus.
+func TestSchemasValidateAllFixtures(t *testing.T) {
+	if _, err := loadSchemas(); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("archives", func(t *testing.T) {
+		entries, err := os.ReadDir(archives)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".md") {
+				continue
+			}
+			total += validateArchive(t, archives+name)
+		}
+		if total < 20 {
+			t.Errorf("validated %d outputs from %s, want at least 20", total, archives)
+		}
+	})
+	t.Run("cases", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("slow: builds and reads every case file")
+		}
+		paths := archivetest.Glob(t, filepath.Join("..", "..", "testdata", "cases"))
+		if len(paths) < 40 {
+			t.Fatalf("found %d case files, want at least 40", len(paths))
+		}
+		for _, p := range paths {
+			c := archivetest.Load(t, p)
+			// Not parallel: urfave/cli v2 writes its global HelpFlag on
+			// every run, so two apps running at once race.
+			t.Run(strings.TrimSuffix(c.Name, ".txt"), func(t *testing.T) {
+				var flags []string
+				for k, v := range c.Limits {
+					if k != "max-index-depth" { // no flag for it
+						flags = append(flags, fmt.Sprintf("--%s=%d", k, v))
+					}
+				}
+				slices.Sort(flags)
+				path := ""
+				if c.Container == "directory" {
+					path = c.Dir(t)
+				} else {
+					path = c.File(t)
+				}
+				validateArchive(t, path, flags...)
+			})
+		}
+	})
+	t.Run("real", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("slow: reads the whole shared corpus")
+		}
+		dirs, err := os.ReadDir(realFixtures)
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing; CI must check out the shared fixtures beside the repository", realFixtures)
+			}
+			t.Skipf("%s is missing: check out the shared fixtures beside the repository to run this test", realFixtures)
+		}
+		total := 0
+		for _, d := range dirs {
+			data, err := os.ReadFile(filepath.Join(realFixtures, d.Name(), "expected.json"))
+			if err != nil {
+				continue // not a fixture (LICENSES)
+			}
+			var fx struct {
+				Payload string `json:"payload"`
+			}
+			if err := json.Unmarshal(data, &fx); err != nil || fx.Payload == "" || strings.ContainsAny(fx.Payload, `/\`) {
+				t.Errorf("%s: expected.json has no usable payload (%v)", d.Name(), err)
+				continue
+			}
+			total += validateArchive(t, filepath.Join(realFixtures, d.Name(), fx.Payload))
+		}
+		if total < 40 {
+			t.Errorf("validated %d outputs from %s, want at least 40", total, realFixtures)
+		}
+	})
+}
+
+// TestSchemasRejectDrift shows the schemas can fail: a report with a key
+// the schema does not know, or with a malformed digest, is rejected.
+func TestSchemasRejectDrift(t *testing.T) {
+	_, good, _ := runCLI(t, nil, "inspect", "-o", "json", archives+"docker-archive.tar")
+	if err := validateJSON("report.schema.json", good); err != nil {
+		t.Fatalf("the unmodified report must validate: %v", err)
+	}
+	_, rows, _ := runCLI(t, nil, "images", "-o", "json", "--digests", archives+"oci-gzip")
+	if err := validateJSON("images.schema.json", rows); err != nil {
+		t.Fatalf("the unmodified images rows must validate: %v", err)
+	}
+	edit := func(doc string, change func(m map[string]any)) string {
+		t.Helper()
+		var v any
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			change(v)
+		case []any:
+			change(v[0].(map[string]any))
+		}
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	image0 := func(m map[string]any) map[string]any { return m["images"].([]any)[0].(map[string]any) }
+	layer0 := func(m map[string]any) map[string]any { return image0(m)["layers"].([]any)[0].(map[string]any) }
+	tests := []struct {
+		name   string
+		schema string
+		doc    string
+		want   string // in the validation error
+	}{
+		{"unknown top-level key", "report.schema.json", edit(good, func(m map[string]any) { m["surprise"] = true }), "surprise"},
+		{"unknown layer key", "report.schema.json", edit(good, func(m map[string]any) { layer0(m)["compresion"] = "gzip" }), "compresion"},
+		{"short digest", "report.schema.json", edit(good, func(m map[string]any) { image0(m)["image_id"] = "sha256:9b45641ae214" }), "image_id"},
+		{"upper-case digest", "report.schema.json", edit(good, func(m map[string]any) {
+			layer0(m)["diff_id"] = strings.ToUpper(layer0(m)["diff_id"].(string))
+		}), "diff_id"},
+		{"empty digest where omitempty", "report.schema.json", edit(good, func(m map[string]any) { layer0(m)["chain_id"] = "" }), "chain_id"},
+		{"missing required key", "report.schema.json", edit(good, func(m map[string]any) { delete(m, "findings") }), "findings"},
+		{"null array", "report.schema.json", edit(good, func(m map[string]any) { image0(m)["ref_names"] = nil }), "ref_names"},
+		{"unknown severity", "report.schema.json", edit(good, func(m map[string]any) {
+			m["findings"] = []any{map[string]any{"severity": "fatal", "class": "malformed", "kind": "x", "subject": "s", "image": -1, "message": "m"}}
+		}), "severity"},
+		{"schema version", "report.schema.json", edit(good, func(m map[string]any) { m["schema_version"] = 2 }), "schema_version"},
+		{"images row unknown key", "images.schema.json", edit(rows, func(m map[string]any) { m["tags"] = []any{} }), "tags"},
+		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
+		{"images row digest and note", "images.schema.json", edit(rows, func(m map[string]any) { m["digest_note"] = "both" }), "oneOf"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validateJSON(tt.schema, tt.doc)
+			if err == nil {
+				t.Fatalf("the schema accepted a drifted document")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error does not mention %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
