@@ -23,6 +23,7 @@ func readFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-json-bytes", Value: tarball.DefaultMaxJSONBytes, Usage: "cap on one JSON document"},
 		&cli.Int64Flag{Name: "max-metadata-bytes", Value: tarball.DefaultMaxMetadataBytes, Usage: "cap on all JSON documents kept in memory"},
 		&cli.IntFlag{Name: "max-entries", Value: tarball.DefaultMaxEntries, Usage: "cap on the number of entries in the archive"},
+		&cli.IntFlag{Name: "max-index-depth", Value: tarball.DefaultMaxIndexDepth, Usage: "cap on how deep image indexes nest"},
 		&cli.Int64Flag{Name: "max-uncompressed-bytes", Value: layer.DefaultMaxUncompressedBytes, Usage: "cap on one layer's uncompressed size"},
 		&cli.Int64Flag{Name: "max-expansion-ratio", Value: layer.DefaultMaxExpansionRatio, Usage: "cap on uncompressed bytes per stored byte (past 64 MiB)"},
 		&cli.Uint64Flag{Name: "max-zstd-window-bytes", Value: layer.DefaultMaxZstdWindowBytes, Usage: "cap on the window a zstd frame may ask for"},
@@ -81,6 +82,7 @@ func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, er
 			MaxJSONBytes:     c.Int64("max-json-bytes"),
 			MaxMetadataBytes: c.Int64("max-metadata-bytes"),
 			MaxEntries:       c.Int("max-entries"),
+			MaxIndexDepth:    c.Int("max-index-depth"),
 			Layer: layer.Limits{
 				MaxUncompressedBytes: c.Int64("max-uncompressed-bytes"),
 				MaxExpansionRatio:    c.Int64("max-expansion-ratio"),
