@@ -133,7 +133,13 @@ func Detect(magic []byte) Compression {
 // overhead vanishes against hashing.
 const bufSize = 256 << 10
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+// The pools keep per-blob buffers out of the garbage collector's way: an
+// archive of thousands of small entries would otherwise allocate half a
+// megabyte for each.
+var (
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
+)
 
 // Compute reads r to EOF and returns the identities of its bytes. It
 // returns an error only when r cannot be read, ctx is done, or the
@@ -163,7 +169,9 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		}()
 		in.r = ra
 	}
-	br := bufio.NewReaderSize(in, bufSize)
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(in)
+	defer func() { br.Reset(nil); readerPool.Put(br) }()
 	magic, _ := br.Peek(4) // a short blob is simply uncompressed
 	comp := Detect(magic)
 	res := Result{Compression: comp}
