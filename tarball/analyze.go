@@ -200,9 +200,12 @@ func classOf(err error) error {
 	return ErrMalformed
 }
 
-// parseDigest validates a digest read from the archive. Only algorithms
-// tardigest can compute are accepted, with their exact encoded length in
-// lowercase hex; go-digest's accessors are safe on the result.
+// ParseDigest validates a digest as tardigest accepts it anywhere: only
+// sha256 and sha512, which it can compute, with their exact encoded length
+// in lowercase hex. go-digest's accessors are safe on the result. The
+// error matches ErrMalformed or ErrUnsupported.
+func ParseDigest(s string) (digest.Digest, error) { return parseDigest(s) }
+
 func parseDigest(s string) (digest.Digest, error) {
 	d, err := digest.Parse(s)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -38,7 +39,7 @@ func checkJSON(data []byte) error {
 	type frame struct {
 		object bool
 		keys   map[string]struct{}
-		folded map[string]string // lower-cased struct field key -> key seen
+		folded map[string]string // folded struct field key -> key seen
 		expect bool              // next string token in this object is a key
 	}
 	var stack []frame
@@ -82,7 +83,7 @@ func checkJSON(data []byte) error {
 				// encoding/json matches struct fields without case, so
 				// "Layers" and "layers" are one field read twice: the
 				// same ambiguity as a duplicate key.
-				if lk := strings.ToLower(k); fieldKeys[lk] {
+				if lk := foldKey(k); fieldKeys[lk] {
 					if other, ok := stack[top].folded[lk]; ok {
 						return fmt.Errorf("%w: keys %q and %q differ only in case", ErrMalformed, other, k)
 					}
@@ -98,7 +99,22 @@ func checkJSON(data []byte) error {
 	}
 }
 
-// fieldKeys holds the lower-cased JSON keys of every struct tardigest
+// foldKey maps a key to one representative of its case-folding class,
+// Unicode's simple folding as encoding/json applies it: "Layers",
+// "LAYERS" and "Layer\u017f" (long s) all fold alike.
+func foldKey(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}
+
+// fieldKeys holds the folded JSON keys of every struct tardigest
 // decodes documents into.
 var fieldKeys = structKeys(dockerManifestEntry{}, manifestOrIndex{}, descriptor{}, Platform{}, imageConfig{}, v1JSON{})
 
@@ -118,8 +134,8 @@ func structKeys(vs ...any) map[string]bool {
 			if name == "" {
 				name = f.Name
 			}
-			if !keys[strings.ToLower(name)] {
-				keys[strings.ToLower(name)] = true
+			if !keys[foldKey(name)] {
+				keys[foldKey(name)] = true
 				walk(f.Type)
 			}
 		}

@@ -150,9 +150,9 @@ func parseExpect(s string) (digest.Digest, error) {
 	if i := strings.LastIndex(s, "@"); i >= 0 {
 		s = s[i+1:]
 	}
-	d, err := digest.Parse(s)
+	d, err := tarball.ParseDigest(s)
 	if err != nil {
-		return "", fmt.Errorf("--expect %q: not a digest: %v", s, err)
+		return "", fmt.Errorf("--expect: %v", err)
 	}
 	return d, nil
 }
