@@ -196,7 +196,7 @@ func Text(w io.Writer, doc *Document) error {
 	ew.printf("archive  %s\n", doc.Source)
 	ew.printf("format   %s (%s)\n", a.Format, a.Container)
 	if a.Producer != "" {
-		ew.printf("written  by %s\n", a.Producer)
+		ew.printf("producer %s\n", a.Producer)
 	}
 	if doc.SelectedImage != nil {
 		ew.printf("image    %d, selected with --image\n", *doc.SelectedImage)
