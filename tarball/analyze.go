@@ -165,8 +165,6 @@ func (a *analysis) documentErr(e *entry) error {
 		return fmt.Errorf("%w: %q is %d bytes, over the %d-byte cap for a JSON document (the max-json-bytes limit)", ErrLimit, e.name, e.blob.Size, a.opts.Limits.MaxJSONBytes)
 	case e.blob.Size == 0:
 		return fmt.Errorf("%w: %q is empty, not JSON", ErrMalformed, e.name)
-	case e.dataDropped:
-		return fmt.Errorf("%w: %q: JSON documents exceed %d bytes in all (the max-metadata-bytes limit)", ErrLimit, e.name, a.opts.Limits.MaxMetadataBytes)
 	}
 	return fmt.Errorf("%w: %q is not a JSON document", ErrMalformed, e.name)
 }

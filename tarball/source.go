@@ -43,9 +43,6 @@ type entry struct {
 	blob layer.Result
 	data []byte // the bytes, kept for small documents that look like JSON
 	err  error  // why blob is empty: the body could not be read or hashed
-	// dataDropped is set when data was not kept because all kept
-	// documents reached Limits.MaxMetadataBytes.
-	dataDropped bool
 }
 
 // catalog is every entry of an archive by cleaned name.
@@ -54,6 +51,19 @@ type catalog struct {
 	order    []string // first-seen order
 	findings []Finding
 	retained int64 // bytes kept in entry.data
+	// overflow is set when a document could not be kept within
+	// Limits.MaxMetadataBytes. Which one that is depends on the order
+	// blobs finish in, so it ends the read as a whole, deterministically.
+	overflow bool
+}
+
+// read finishes a catalog read: the error of the read, or else the
+// metadata budget's.
+func (c *catalog) read(err error, opts *Options) (*catalog, error) {
+	if err == nil && c.overflow {
+		err = fmt.Errorf("%w: JSON documents exceed %d bytes in all (the max-metadata-bytes limit)", ErrLimit, opts.Limits.MaxMetadataBytes)
+	}
+	return c, err
 }
 
 func newCatalog() *catalog { return &catalog{entries: map[string]*entry{}} }
@@ -191,12 +201,8 @@ func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep f
 			return err
 		}
 		e.blob = res
-		if keepable(b) {
-			if keep(int64(len(b))) {
-				e.data = b
-			} else {
-				e.dataDropped = true
-			}
+		if keepable(b) && keep(int64(len(b))) {
+			e.data = b
 		}
 		return nil
 	}
@@ -236,7 +242,7 @@ func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) 
 		}
 		return nil
 	})
-	return cat, err
+	return cat.read(err, opts)
 }
 
 func (c *catalog) keeper(opts *Options) func(int64) bool {
@@ -245,6 +251,7 @@ func (c *catalog) keeper(opts *Options) func(int64) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if c.retained+n > opts.Limits.MaxMetadataBytes {
+			c.overflow = true
 			return false
 		}
 		c.retained += n
@@ -380,7 +387,7 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 		}
 		return nil
 	})
-	return cat, err
+	return cat.read(err, opts)
 }
 
 // pipelined decides, for blobs sorted largest first, which to hash with
@@ -545,7 +552,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		}
 		return nil
 	})
-	return cat, err
+	return cat.read(err, opts)
 }
 
 // outerReader detects whole-archive compression from the first bytes and
