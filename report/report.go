@@ -331,11 +331,7 @@ func short(d string) string {
 }
 
 func createdBy(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return s
+	return truncate(strings.Join(strings.Fields(s), " "), 60)
 }
 
 type errWriter struct {

@@ -48,12 +48,13 @@ func (a *analysis) has(name string) bool {
 	return ok
 }
 
-// add records a finding. err carries the class; for a *MismatchError the
-// declared and computed values are copied into the finding.
+// add records a finding; class is one of the Err* classes, or nil for an
+// observation that is not a problem.
 func (a *analysis) add(sev Severity, kind, subject string, image int, class error, format string, args ...any) {
 	a.res.Findings = append(a.res.Findings, newFinding(sev, kind, subject, image, class, format, args...))
 }
 
+// mismatch records a false claim with both values.
 func (a *analysis) mismatch(kind, subject string, image int, field, declared, computed string) {
 	err := &MismatchError{Subject: subject, Field: field, Declared: declared, Computed: computed}
 	a.res.Findings = append(a.res.Findings, Finding{
@@ -157,8 +158,6 @@ func (a *analysis) document(name string) (*entry, []byte, error) {
 
 func (a *analysis) documentErr(e *entry) error {
 	switch {
-	case e.err != nil:
-		return e.err
 	case e.data != nil:
 		return nil
 	case e.blob.Size > a.opts.Limits.MaxJSONBytes:
@@ -262,10 +261,6 @@ func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, mis
 	a.referenced[e.name] = true
 	if via != "" {
 		a.add(SeverityError, "blob_is_link", subject, image, ErrMalformed, "blob %q is a link to %q; layout blobs must be files", p, via)
-	}
-	if e.err != nil {
-		a.add(SeverityError, "unreadable_blob", subject, image, classOf(e.err), "%v", e.err)
-		return checked{digest: dg}
 	}
 	if e.blob.Digest != dg {
 		a.mismatch("digest_mismatch", subject, image, "digest", dg.String(), e.blob.Digest.String())
@@ -760,23 +755,19 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	img.Parent = m.Parent
 
 	subject := src + " config"
-	switch {
-	case cfg.err != nil:
+	if cfg.err != nil {
 		a.add(SeverityError, "missing_blob", subject, i, classOf(cfg.err), "Config %q: %v", m.Config, cfg.err)
-	default:
+	} else {
 		if img.configEntry == nil {
 			img.configEntry = cfg.entry
 			img.ConfigPath = cfg.path
 		}
-		if cfg.entry.err != nil {
-			a.add(SeverityError, "unreadable_blob", subject, i, classOf(cfg.entry.err), "%v", cfg.entry.err)
-		} else if claimed := claimedByName(reConfigName, path.Base(cfg.path)); claimed != "" || strings.HasPrefix(cfg.path, "blobs/") {
-			if strings.HasPrefix(cfg.path, "blobs/") {
-				claimed = claimedByName(reConfigName, cfg.path)
-			}
-			if claimed != "" && claimed != cfg.entry.blob.Digest {
-				a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
-			}
+		claimed := claimedByName(reConfigName, cfg.path)
+		if claimed == "" {
+			claimed = claimedByName(reConfigName, path.Base(cfg.path))
+		}
+		if claimed != "" && claimed != cfg.entry.blob.Digest {
+			a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
 		}
 	}
 	img.layerSources = m.LayerSources
@@ -791,16 +782,13 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 			img.Layers = append(img.Layers, layer)
 			continue
 		}
-		if l.entry.err != nil {
-			a.add(SeverityError, "unreadable_blob", ls, i, classOf(l.entry.err), "%v", l.entry.err)
-		}
 		claimed := claimedByName(reLayerName, l.path)
 		if claimed == "" {
 			claimed = claimedByName(reLayerName, path.Base(l.path))
 		}
 		layer.ClaimedDigest = claimed
 		a.fillLayer(&layer, l.entry)
-		if claimed != "" && l.entry.err == nil && claimed != l.entry.blob.Digest {
+		if claimed != "" && claimed != l.entry.blob.Digest {
 			a.mismatch("digest_mismatch", ls, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
 		}
 		img.Layers = append(img.Layers, layer)

@@ -229,7 +229,7 @@ func (a *analysis) checkBlobs() {
 			}
 			continue
 		}
-		if e.err == nil && !a.referenced[name] && e.blob.Digest != d {
+		if !a.referenced[name] && e.blob.Digest != d {
 			a.mismatch("digest_mismatch", name, -1, "digest in file name", d.String(), e.blob.Digest.String())
 		}
 		if a.referenced[name] {

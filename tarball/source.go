@@ -42,7 +42,6 @@ type entry struct {
 	size int64  // from the tar header or the file system
 	blob layer.Result
 	data []byte // the bytes, kept for small documents that look like JSON
-	err  error  // why blob is empty: the body could not be read or hashed
 }
 
 // catalog is every entry of an archive by cleaned name.
