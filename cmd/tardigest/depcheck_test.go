@@ -17,7 +17,7 @@ func TestDependencyDirection(t *testing.T) {
 		"layer":         {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
 		"tarball":       {mod + "layer", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
 		"report":        {mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest"},
-		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2"},
+		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3"},
 	}
 	for dir, allow := range allowed {
 		pkg, err := build.ImportDir(filepath.Join("..", "..", dir), 0)
