@@ -312,7 +312,7 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 			zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxWindow(lim.MaxZstdWindowBytes),
 			zstd.WithDecoderMaxMemory(lim.MaxZstdWindowBytes),
-			zstd.WithDecoderLowmem(true))
+			zstd.WithDecoderLowmem(false))
 		if err != nil {
 			return diffResult{}, corrupt(comp, err)
 		}
