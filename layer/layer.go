@@ -66,6 +66,20 @@ type Limits struct {
 	MaxZstdWindowBytes uint64
 }
 
+// CheckExpansion returns an ErrLimit error when out decompressed bytes
+// from in stored bytes exceed the uncompressed size or the expansion
+// ratio. Zero fields take the defaults.
+func (l Limits) CheckExpansion(comp Compression, out, in int64) error {
+	l = l.withDefaults()
+	if out > l.MaxUncompressedBytes {
+		return fmt.Errorf("%w: %s: uncompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, comp, l.MaxUncompressedBytes)
+	}
+	if out > RatioFloorBytes && out/l.MaxExpansionRatio > in {
+		return fmt.Errorf("%w: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, comp, l.MaxExpansionRatio)
+	}
+	return nil
+}
+
 func (l Limits) withDefaults() Limits {
 	if l.MaxUncompressedBytes <= 0 {
 		l.MaxUncompressedBytes = DefaultMaxUncompressedBytes
@@ -339,11 +353,8 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 		if m > 0 {
 			n += int64(m)
 			sink.Write(buf[:m])
-			if n > lim.MaxUncompressedBytes {
-				return diffResult{}, fmt.Errorf("%w: %s: uncompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, comp, lim.MaxUncompressedBytes)
-			}
-			if n > RatioFloorBytes && n/lim.MaxExpansionRatio > raw.n {
-				return diffResult{}, fmt.Errorf("%w: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, comp, lim.MaxExpansionRatio)
+			if err := lim.CheckExpansion(comp, n, raw.n); err != nil {
+				return diffResult{}, err
 			}
 		}
 		if err == io.EOF {

@@ -617,11 +617,11 @@ func (o *outerStream) Read(p []byte) (int, error) {
 	}
 	n, err := o.r.Read(p)
 	o.out += int64(n)
+	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.n); lerr != nil {
+		o.err = fmt.Errorf("archive: %w", lerr)
+		return n, o.err
+	}
 	switch {
-	case o.lim.MaxUncompressedBytes > 0 && o.out > o.lim.MaxUncompressedBytes:
-		err = fmt.Errorf("%w: archive: %s: decompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, o.comp, o.lim.MaxUncompressedBytes)
-	case o.lim.MaxExpansionRatio > 0 && o.out > layer.RatioFloorBytes && o.out/o.lim.MaxExpansionRatio > o.in.n:
-		err = fmt.Errorf("%w: archive: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, o.comp, o.lim.MaxExpansionRatio)
 	case err == nil || err == io.EOF:
 		return n, err
 	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
