@@ -67,7 +67,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 		l := &img.Layers[j]
 		l.ConfigDiffID = d
 		if l.Present && l.DiffID != "" && l.DiffID != d {
-			a.mismatch("diff_id_mismatch", fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id", d.String(), l.DiffID.String())
+			a.mismatch("diff_id_mismatch", fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id of "+l.Path, d.String(), l.DiffID.String())
 		}
 	}
 	a.chainIDs(img)
