@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -204,7 +203,7 @@ func arCheck(t *testing.T, fx arFixture) {
 			gotIdx = append(gotIdx, string(d))
 		}
 	}
-	if !arSameSet(gotIdx, want.IndexDigests) {
+	if !sameSet(gotIdx, want.IndexDigests) {
 		t.Errorf("index digests = %v, want %v", gotIdx, want.IndexDigests)
 	}
 
@@ -221,7 +220,7 @@ func arCheck(t *testing.T, fx arFixture) {
 			absentWhere = append(absentWhere, n.Where)
 		}
 	})
-	if !arSameSet(absentPlatforms, want.AbsentPlatforms) || len(absentPlatforms) != len(want.AbsentPlatforms) {
+	if !sameSet(absentPlatforms, want.AbsentPlatforms) || len(absentPlatforms) != len(want.AbsentPlatforms) {
 		t.Errorf("absent index nodes have platforms %v, want %v", absentPlatforms, want.AbsentPlatforms)
 	}
 	if want.AbsentBlobs != nil {
@@ -240,7 +239,7 @@ func arCheck(t *testing.T, fx arFixture) {
 			}
 		}
 	}
-	if !arSameSet(absentFindings, absentWhere) || len(absentFindings) != len(want.AbsentPlatforms) {
+	if !sameSet(absentFindings, absentWhere) || len(absentFindings) != len(want.AbsentPlatforms) {
 		t.Errorf("absent_platform findings about %v, want one per absent node %v (absent_platforms %v)", absentFindings, absentWhere, want.AbsentPlatforms)
 	}
 
@@ -249,7 +248,7 @@ func arCheck(t *testing.T, fx arFixture) {
 		for _, b := range res.Unreferenced {
 			got = append(got, string(b.Digest))
 		}
-		if !arSameSet(got, want.Unreferenced) || len(got) != len(want.Unreferenced) {
+		if !sameSet(got, want.Unreferenced) || len(got) != len(want.Unreferenced) {
 			t.Errorf("unreferenced blobs = %v, want %v", got, want.Unreferenced)
 		}
 	}
@@ -285,10 +284,10 @@ func arCheckImage(t *testing.T, field string, w arWantImage, g *tarball.Image) {
 	if string(g.ManifestDigest) != wantManifest {
 		t.Errorf("%s manifest_digest = %q, want %q", field, g.ManifestDigest, wantManifest)
 	}
-	if !arSameSet(g.RepoTags, w.RepoTags) {
+	if !sameSet(g.RepoTags, w.RepoTags) {
 		t.Errorf("%s repo_tags = %q, want %q", field, g.RepoTags, w.RepoTags)
 	}
-	if !arSameSet(g.RefNames, w.RefNames) {
+	if !sameSet(g.RefNames, w.RefNames) {
 		t.Errorf("%s ref_names = %q, want %q", field, g.RefNames, w.RefNames)
 	}
 	// Where no descriptor carries a platform, expected.json says null and
@@ -546,17 +545,17 @@ func arCheckStreams(t *testing.T, all []arFixture) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromStream, streamErr := tarball.Read(ctx, arReadOnly{bytes.NewReader(data)}, tarball.Options{})
+			fromStream, streamErr := tarball.Read(ctx, onlyReader{bytes.NewReader(data)}, tarball.Options{})
 			if fileErr != nil || streamErr != nil {
 				if fileErr == nil || streamErr == nil || arClass(fileErr) != arClass(streamErr) {
 					t.Fatalf("Open error %v, Read error %v: want the same class", fileErr, streamErr)
 				}
 				return
 			}
-			if got, want := arJSON(t, fromStream.Images), arJSON(t, fromFile.Images); got != want {
+			if got, want := mustJSON(t, fromStream.Images), mustJSON(t, fromFile.Images); got != want {
 				t.Errorf("Images read from a stream differ from the file's:\n\tfile:   %s\n\tstream: %s", want, got)
 			}
-			if got, want := arKinds(fromStream), arKinds(fromFile); !slices.Equal(got, want) {
+			if got, want := findingKinds(fromStream), findingKinds(fromFile); !slices.Equal(got, want) {
 				t.Errorf("finding kinds: file %v, stream %v", want, got)
 			}
 		})
@@ -576,18 +575,12 @@ func TestWorkersAgree(t *testing.T) {
 				}
 				return
 			}
-			if a, b := arJSON(t, one), arJSON(t, eight); a != b {
+			if a, b := mustJSON(t, one), mustJSON(t, eight); a != b {
 				t.Errorf("Workers 1 and 8 disagree:\n\t1: %s\n\t8: %s", a, b)
 			}
 		})
 	}
 }
-
-// arReadOnly hides every method but Read (Seek, ReadAt, WriteTo), as a
-// pipe would.
-type arReadOnly struct{ r io.Reader }
-
-func (o arReadOnly) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func arImageKey(imageID string, layerDigests []string) string {
 	return imageID + " " + strings.Join(layerDigests, ",")
@@ -616,15 +609,6 @@ func arWalkIndex(nodes []*tarball.IndexNode, fn func(*tarball.IndexNode)) {
 	}
 }
 
-func arKinds(res *tarball.Result) []string {
-	var kinds []string
-	for _, f := range res.Findings {
-		kinds = append(kinds, string(f.Severity)+":"+f.Kind)
-	}
-	sort.Strings(kinds)
-	return kinds
-}
-
 func arFindings(res *tarball.Result) string {
 	var b strings.Builder
 	for _, f := range res.Findings {
@@ -640,35 +624,4 @@ func arClass(err error) error {
 		}
 	}
 	return nil
-}
-
-func arJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// arSameSet reports whether a and b hold the same strings, ignoring order
-// and repeats; nil and empty are the same.
-func arSameSet(a, b []string) bool {
-	set := func(s []string) map[string]bool {
-		m := map[string]bool{}
-		for _, x := range s {
-			m[x] = true
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for k := range sa {
-		if !sb[k] {
-			return false
-		}
-	}
-	return true
 }
