@@ -1,0 +1,70 @@
+package report
+
+import (
+	"testing"
+	"time"
+)
+
+func TestHumanSize(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0B"}, {999, "999B"}, {1000, "1kB"}, {22016, "22kB"}, {8704, "8.7kB"},
+		{1_590_000_000, "1.59GB"}, {1 << 40, "1.1TB"},
+	}
+	for _, tt := range tests {
+		if got := HumanSize(tt.n); got != tt.want {
+			t.Errorf("HumanSize(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestSince(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		created, want string
+	}{
+		{"", "N/A"},
+		{"not a time", "N/A"},
+		{"2026-11-27T11:59:30Z", "Less than a minute ago"},
+		{"2026-11-27T11:00:00Z", "1 hour ago"}, {"2026-11-27T11:15:00Z", "45 minutes ago"},
+		{"2026-11-26T12:00:00Z", "24 hours ago"},
+		{"2026-11-20T12:00:00Z", "7 days ago"},
+		{"2026-10-27T12:00:00Z", "4 weeks ago"},
+		{"2024-01-04T00:00:00Z", "2 years ago"},
+		{"2027-01-01T00:00:00Z", "in the future"},
+	}
+	for _, tt := range tests {
+		if got := since(tt.created, now); got != tt.want {
+			t.Errorf("since(%q) = %q, want %q", tt.created, got, tt.want)
+		}
+	}
+}
+
+func TestSplitTag(t *testing.T) {
+	tests := []struct{ name, repo, tag string }{
+		{"busybox:latest", "busybox", "latest"},
+		{"localhost:5000/a/b:v1", "localhost:5000/a/b", "v1"},
+		{"localhost:5000/a/b", "localhost:5000/a/b", "latest"},
+		{":v1", "<none>", "v1"},
+	}
+	for _, tt := range tests {
+		if repo, tag := splitTag(tt.name); repo != tt.repo || tag != tt.tag {
+			t.Errorf("splitTag(%q) = %q, %q; want %q, %q", tt.name, repo, tag, tt.repo, tt.tag)
+		}
+	}
+}
+
+func TestShort(t *testing.T) {
+	const d = "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0"
+	if got := short(d); got != "sha256:9b45641ae214" {
+		t.Errorf("short = %q", got)
+	}
+	if got := short(""); got != "-" {
+		t.Errorf("short(\"\") = %q", got)
+	}
+	if got := truncate("héllo wörld", 6); got != "héllo…" {
+		t.Errorf("truncate = %q", got)
+	}
+}
