@@ -2,6 +2,7 @@ package layer
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "crypto/sha512" // registers sha512: digest.SHA512.Available()
@@ -244,6 +245,34 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		res.DiffID = res.Digest
 	}
 	return res, nil
+}
+
+// ComputeBytes is Compute for a blob already in memory, such as a slice
+// of a memory-mapped file: an uncompressed sha256 blob is hashed in place,
+// without copying it through buffers. onRead, if not nil, is called with
+// the bytes consumed as hashing goes, for progress.
+func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int)) (Result, error) {
+	if (opts.Algorithm != "" && opts.Algorithm != digest.SHA256) || Detect(b) != None {
+		res, err := Compute(ctx, bytes.NewReader(b), opts)
+		if err == nil && onRead != nil {
+			onRead(len(b))
+		}
+		return res, err
+	}
+	h := sha256.New()
+	for off := 0; off < len(b); off += bufSize {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		end := min(off+bufSize, len(b))
+		h.Write(b[off:end])
+		if onRead != nil {
+			onRead(end - off)
+		}
+	}
+	d := digest.NewDigest(digest.SHA256, h)
+	n := int64(len(b))
+	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil
 }
 
 // source counts and hashes every byte read from the underlying reader and

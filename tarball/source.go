@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -378,8 +379,18 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 		sizes[i] = j.e.size
 	}
 	pipe := pipelined(sizes, opts.workers())
-	err = runJobs(ctx, opts.workers(), len(jobs), func(i int) error {
+	// Map the file when the platform allows: uncompressed blobs are then
+	// hashed in place, without a copy out of the page cache.
+	mapped, unmap := mapFile(f)
+	defer unmap()
+	err = runJobs(ctx, opts.workers(), len(jobs), func(i int) (err error) {
 		j := jobs[i]
+		if end := j.offset + j.e.size; mapped != nil && end <= int64(len(mapped)) && inPlace(j.e, mapped[j.offset:end]) {
+			if err := hashMapped(ctx, j.e, mapped[j.offset:end], opts, keep); err != nil {
+				return entryReadError(j.e.name, err)
+			}
+			return nil
+		}
 		sr := io.NewSectionReader(f, j.offset, j.e.size)
 		if err := hashEntry(ctx, j.e, &exactReader{r: opts.count(sr), want: j.e.size}, opts, keep, pipe[i]); err != nil {
 			return entryReadError(j.e.name, err)
@@ -387,6 +398,53 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 		return nil
 	})
 	return cat.read(err, opts)
+}
+
+// inPlace reports whether an entry is hashed straight from the mapping:
+// an uncompressed sha256 blob, where copying out of the page cache is a
+// large part of the work. Compressed blobs are read as before: inflating
+// costs far more than the copy.
+func inPlace(e *entry, b []byte) bool {
+	return algorithmFromName(e.name) == "" && layer.Detect(b[:min(4, len(b))]) == layer.None
+}
+
+// hashMapped hashes an entry whose bytes are a slice of the mapped
+// archive. A file truncated by someone else while it is mapped faults on
+// access; the fault becomes an error here, not a crash.
+func hashMapped(ctx context.Context, e *entry, b []byte, opts *Options, keep func(int64) bool) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: the file changed while it was read (%v)", ErrMalformed, r)
+		}
+	}()
+	if p := opts.Progress; p != nil {
+		p.Active.Add(1)
+		defer func() { p.Active.Add(-1); p.Blobs.Add(1) }()
+	}
+	// Pages are dropped from the resident set in 16 MiB steps: often
+	// enough to bound memory, rarely enough that madvise costs nothing.
+	const dropBytes = 16 << 20
+	dropped, done := 0, 0
+	onRead := func(n int) {
+		if done += n; done-dropped >= dropBytes || done == len(b) {
+			dropPages(b[dropped:done])
+			dropped = done
+		}
+		if p := opts.Progress; p != nil {
+			p.Bytes.Add(int64(n))
+		}
+	}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer}
+	res, err := layer.ComputeBytes(ctx, b, lopts, onRead)
+	if err != nil {
+		return err
+	}
+	e.blob = res
+	if int64(len(b)) <= opts.Limits.MaxJSONBytes && keepable(b) && keep(int64(len(b))) {
+		e.data = bytes.Clone(b) // the mapping goes away after the read
+	}
+	return nil
 }
 
 // pipelined decides, for blobs sorted largest first, which to hash with
