@@ -54,8 +54,6 @@ type Document struct {
 	// Registry is the per-image verdict on the registry digest, in the
 	// order of Images.
 	Registry []string `json:"registry"`
-	// imageErrors counts error findings per shown image.
-	imageErrors []int
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -96,14 +94,12 @@ func Build(res *tarball.Result, opts Options) *Document {
 			doc.Verdict.Warnings++
 		}
 	}
-	doc.imageErrors = make([]int, len(doc.Images))
 	for k, img := range doc.Images {
 		pos := k
 		if doc.SelectedImage != nil {
 			pos = *doc.SelectedImage
 		}
-		doc.imageErrors[k] = len(imageErrors(res, pos))
-		doc.Registry = append(doc.Registry, registry(res, img, doc.imageErrors[k]))
+		doc.Registry = append(doc.Registry, registry(res, img, res.Err(pos) != nil))
 	}
 	if doc.Registry == nil {
 		doc.Registry = []string{}
@@ -132,18 +128,8 @@ func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) {
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, doc.Command)
 }
 
-func imageErrors(res *tarball.Result, image int) []tarball.Finding {
-	var out []tarball.Finding
-	for _, f := range res.Findings {
-		if f.Severity == tarball.SeverityError && (f.Image == image || f.Image < 0) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // registry is the one-line verdict on an image's registry digest.
-func registry(res *tarball.Result, img *tarball.Image, errors int) string {
+func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
 	who := res.Archive.Producer
 	if who == "" {
 		who = "an unknown producer"
@@ -154,7 +140,7 @@ func registry(res *tarball.Result, img *tarball.Image, errors int) string {
 		if len(img.IndexDigests) > 0 {
 			d = img.IndexDigests[0]
 		}
-		if errors > 0 {
+		if failed {
 			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
 		}
 		return fmt.Sprintf("stored and verified: %s", d)

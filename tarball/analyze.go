@@ -186,17 +186,6 @@ func (a *analysis) checkLayoutFile() {
 	}
 }
 
-// classOf returns err itself when it carries one of the classes, and
-// ErrMalformed around it otherwise.
-func classOf(err error) error {
-	for _, c := range []error{ErrMismatch, ErrMissing, ErrMalformed, ErrLimit, ErrUnsupported} {
-		if errors.Is(err, c) {
-			return c
-		}
-	}
-	return ErrMalformed
-}
-
 // ParseDigest validates a digest as tardigest accepts it anywhere: only
 // sha256 and sha512, which it can compute, with their exact encoded length
 // in lowercase hex. go-digest's accessors are safe on the result. The

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,11 +74,11 @@ func (a *analysis) checkImage(i int, img *Image) {
 	}
 	a.chainIDs(img)
 	a.history(i, img, &cfg)
-	for k, d := range img.layerSources {
+	// Sorted: map order would make the findings' order change run to run.
+	for _, k := range slices.Sorted(maps.Keys(img.layerSources)) {
 		if !known[k] {
 			a.add(SeverityWarning, "layer_sources_unknown_diff_id", prefix+" LayerSources", i, nil, "LayerSources names %s, which is not among the config's diff_ids", k)
 		}
-		_ = d
 	}
 }
 

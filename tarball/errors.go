@@ -75,14 +75,29 @@ type Finding struct {
 	Err error `json:"-"`
 }
 
+// classes pairs every class with its name, in the order they are tried.
+var classes = []struct {
+	err  error
+	name string
+}{{ErrMismatch, "mismatch"}, {ErrMissing, "missing"}, {ErrMalformed, "malformed"}, {ErrLimit, "limit"}, {ErrUnsupported, "unsupported"}}
+
+// className names err's class, or "info" when it has none.
 func className(err error) string {
-	for _, c := range []struct {
-		err  error
-		name string
-	}{{ErrMismatch, "mismatch"}, {ErrMissing, "missing"}, {ErrMalformed, "malformed"}, {ErrLimit, "limit"}, {ErrUnsupported, "unsupported"}} {
+	for _, c := range classes {
 		if errors.Is(err, c.err) {
 			return c.name
 		}
 	}
 	return "info"
+}
+
+// classOf returns the class err carries, and ErrMalformed when it
+// carries none.
+func classOf(err error) error {
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.err
+		}
+	}
+	return ErrMalformed
 }
