@@ -186,17 +186,14 @@ func keepable(b []byte) bool {
 // entries within the catalog's retention budget. The budget is checked by
 // the caller under its lock through keep.
 func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep func(n int64) bool, pipeline bool) error {
-	if p := opts.Progress; p != nil {
-		p.Active.Add(1)
-		defer func() { p.Active.Add(-1); p.Blobs.Add(1) }()
-	}
+	defer opts.track()()
 	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes}
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
 		if err != nil {
 			return err
 		}
-		res, err := layer.Compute(ctx, bytes.NewReader(b), lopts)
+		res, err := layer.ComputeBytes(ctx, b, lopts, nil)
 		if err != nil {
 			return err
 		}
@@ -212,6 +209,16 @@ func hashEntry(ctx context.Context, e *entry, r io.Reader, opts *Options, keep f
 	}
 	e.blob = res
 	return nil
+}
+
+// track counts one blob as in progress until the returned func is called.
+func (o *Options) track() (done func()) {
+	p := o.Progress
+	if p == nil {
+		return func() {}
+	}
+	p.Active.Add(1)
+	return func() { p.Active.Add(-1); p.Blobs.Add(1) }
 }
 
 // pipelineMinBytes is the blob size below which pipelining one blob costs
@@ -418,10 +425,7 @@ func hashMapped(ctx context.Context, e *entry, b []byte, opts *Options, keep fun
 			err = fmt.Errorf("%w: the file changed while it was read (%v)", ErrMalformed, r)
 		}
 	}()
-	if p := opts.Progress; p != nil {
-		p.Active.Add(1)
-		defer func() { p.Active.Add(-1); p.Blobs.Add(1) }()
-	}
+	defer opts.track()()
 	// Pages are dropped from the resident set in 16 MiB steps: often
 	// enough to bound memory, rarely enough that madvise costs nothing.
 	const dropBytes = 16 << 20
