@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 )
@@ -337,12 +336,11 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 	var dec io.Reader
 	switch comp {
 	case Gzip:
-		zr, err := gzip.NewReader(br)
+		zr, err := NewGzipReader(br)
 		if err != nil {
 			return diffResult{}, corrupt(comp, err)
 		}
 		defer zr.Close()
-		zr.Multistream(true)
 		dec = zr
 	case Zstd:
 		// The decoder says ErrWindowSizeExceeded both for a frame that

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 
@@ -629,7 +628,7 @@ func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) 
 	closer := func() {}
 	switch comp {
 	case layer.Gzip:
-		zr, err := gzip.NewReader(br)
+		zr, err := layer.NewGzipReader(br)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%w: archive: gzip: %v", ErrMalformed, err)
 		}

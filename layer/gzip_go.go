@@ -1,0 +1,25 @@
+//go:build !isal
+
+package layer
+
+import (
+	"bufio"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// GzipDecoder names the deflate implementation this build uses.
+const GzipDecoder = "klauspost/compress (pure Go)"
+
+// NewGzipReader decodes a gzip stream of one or more members with this
+// build's decoder (see [GzipDecoder]). Nothing past the last member is
+// consumed from br; bytes there that do not start a member are an error.
+func NewGzipReader(br *bufio.Reader) (io.ReadCloser, error) {
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	zr.Multistream(true)
+	return zr, nil
+}
