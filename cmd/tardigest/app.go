@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tardigest/tardigest/layer"
 	"github.com/tardigest/tardigest/report"
 	"github.com/tardigest/tardigest/tarball"
 )
@@ -119,3 +120,12 @@ func version() string {
 	}
 	return "(devel)"
 }
+
+// printVersion is --version: the module version and the gzip decoder the
+// binary was built with (the isal build tag changes it). Help shows the
+// version alone, the same in every build.
+func printVersion(c *cli.Context) {
+	fmt.Fprintf(c.App.Writer, "%s version %s\ngzip: %s\n", c.App.Name, c.App.Version, layer.GzipDecoder)
+}
+
+func init() { cli.VersionPrinter = printVersion }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tardigest/tardigest/internal/archivetest"
+	"github.com/tardigest/tardigest/layer"
 )
 
 // Bounds every run of the real binary on a hostile case must stay in.
@@ -31,9 +33,12 @@ func TestHostileCasesAsProcess(t *testing.T) {
 		t.Skip("builds the binary and runs every case as a process")
 	}
 	bin := filepath.Join(t.TempDir(), "tardigest")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", append(append([]string{"build"}, buildTags...), "-o", bin, ".")...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.Contains(string(out), layer.GzipDecoder) {
+		t.Fatalf("%s --version = %q, %v; want the gzip decoder %q", bin, out, err, layer.GzipDecoder)
 	}
 	paths := archivetest.Glob(t, filepath.Join("..", "..", "testdata", "cases"))
 	if len(paths) < 40 {
