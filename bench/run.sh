@@ -6,6 +6,8 @@
 #   bench/run.sh run [ROUNDS]      interleaved benchmark (default 5 rounds) on
 #                                  scale BENCH_SCALE (default 1); prints the table;
 #                                  BENCH_SKIP="crane skopeo" leaves tools out
+#   bench/run.sh purego            the pure-Go bound per format (layer benchmarks)
+#                                  against tardigest in the latest run's results
 #   bench/run.sh rss [SCALE...]    tardigest peak RSS only, per format and scale
 #                                  (default: every scale built), for the 4x check
 #   bench/run.sh clean             rm -rf bench/work
@@ -312,9 +314,10 @@ tools() {
 all_tools() {
 	case $1 in
 	docker.tar) echo tardigest tardigest-stdin bound crane skopeo ;;
-	oci-gzip | oci-zstd) echo tardigest bound skopeo ;;
-	oci-gzip.tar) echo tardigest tardigest-stdin bound skopeo ;;
-	docker.tar.gz) echo tardigest tardigest-stdin bound ;; # skopeo 1.9 cannot read it
+	oci-gzip) echo tardigest tardigest-isal bound skopeo ;;
+	oci-zstd) echo tardigest bound skopeo ;;
+	oci-gzip.tar) echo tardigest tardigest-isal tardigest-stdin bound skopeo ;;
+	docker.tar.gz) echo tardigest tardigest-isal tardigest-stdin bound ;; # skopeo 1.9 cannot read it
 	esac
 }
 
@@ -325,6 +328,7 @@ command_for() {
 	case $t in
 	tardigest) echo "'$TARDIGEST' verify '$a'" ;;
 	tardigest-stdin) echo "'$TARDIGEST' verify - < '$a'" ;;
+	tardigest-isal) echo "'$TARDIGEST_ISAL' verify '$a'" ;;
 	crane) echo "'$CRANE' validate --tarball '$a'" ;;
 	skopeo)
 		local src
@@ -367,6 +371,16 @@ setup_tools() {
 	if [[ $TARDIGEST == "$BIN/tardigest" ]]; then
 		(cd "$REPO" && go build -o "$BIN/tardigest" ./cmd/tardigest)
 	fi
+	# The optional ISA-L build (go build -tags isal), on the gzip formats.
+	TARDIGEST_ISAL=${TARDIGEST_ISAL:-$BIN/tardigest-isal}
+	if [[ " ${BENCH_SKIP:-} " != *" tardigest-isal "* && $TARDIGEST_ISAL == "$BIN/tardigest-isal" ]]; then
+		if [[ ! -f /usr/include/isa-l/igzip_lib.h ]]; then
+			[[ $(id -u) == 0 ]] || die "missing libisal-dev (or BENCH_SKIP=tardigest-isal)"
+			log "installing libisal-dev"
+			apt-get install -y -q libisal-dev >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q libisal-dev >/dev/null; }
+		fi
+		(cd "$REPO" && go build -tags isal -o "$BIN/tardigest-isal" ./cmd/tardigest)
+	fi
 	CRANE=${CRANE:-$BIN/crane}
 	if [[ ! -x $CRANE ]]; then
 		local gobin
@@ -400,6 +414,7 @@ report() {
 			note=''
 			case $t in
 			tardigest) note=$(awk -v w="$tw" -v b="$bw" -v g="${TARGET[$f]}" 'BEGIN{r=w/b; printf "/bound <= %s: %s", g, (r<=g?"met":"MISSED")}') ;;
+			tardigest-isal) note="-tags isal; issue 5 expects about 0.5" ;;
 			tardigest-stdin) [[ $f == docker.tar.gz ]] && note=$(awk -v w="$w" -v b="$tw" 'BEGIN{r=w/b; printf "/file <= 1.2: %s", (r<=1.2?"met":"MISSED")}') ;;
 			crane) note=$(awk -v w="$w" -v b="$tw" 'BEGIN{r=w/b; printf ">= 50x: %s", (r>=50?"met":"MISSED")}') ;;
 			skopeo) note=$(awk -v w="$w" -v b="$tw" 'BEGIN{r=w/b; printf "> 1: %s", (r>1?"met":"MISSED")}') ;;
@@ -433,7 +448,7 @@ cmd_run() {
 	[[ -n $(cd "$REPO" && git status --porcelain -- '*.go' 2>/dev/null) ]] && rev+="+dirty"
 	echo "bench/run.sh run $rounds  (BENCH_SCALE=$scale, $(cat "$D/.built"))"
 	echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), sha_ni=$(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "tardigest: $rev ($("$TARDIGEST" --version 2>/dev/null | head -n 1)); crane $CRANE_VERSION; $(skopeo --version); pigz $(pigz --version 2>&1 | cut -d' ' -f2); $(openssl version | cut -d' ' -f1-2); zstd $(zstd -V | grep -o 'v[0-9.]*' | head -n 1)"
+	echo "tardigest: $rev ($("$TARDIGEST" --version 2>/dev/null | head -n 1)); tardigest-isal: $("$TARDIGEST_ISAL" --version 2>/dev/null | tail -n 1); crane $CRANE_VERSION; $(skopeo --version); pigz $(pigz --version 2>&1 | cut -d' ' -f2); $(openssl version | cut -d' ' -f1-2); zstd $(zstd -V | grep -o 'v[0-9.]*' | head -n 1)"
 	# Warm the page cache: every run reads from memory, like the bound.
 	find "$D" -type f -print0 | xargs -0 cat >/dev/null
 	local t0=$SECONDS r f t i k all=()
@@ -480,10 +495,45 @@ cmd_rss() {
 	done
 }
 
+# purego: the pure-Go bound per format, from the layer package's
+# BenchmarkBlobs on the same blobs (total work / 2 cores, or the largest
+# blob's pipelined critical path if longer), for the default build and
+# -tags isal; compared with tardigest's median in the latest run's results.
+cmd_purego() {
+	local scale=${BENCH_SCALE:-1} f tags dir bound latest med
+	D=$(scale_dir "$scale")
+	[[ -f $D/.built ]] || die "no image at scale $scale: run bench/run.sh build $scale first"
+	latest=$(ls -t "$WORK"/results-*-scale"$scale".tsv 2>/dev/null | head -n 1 || true)
+	echo "pure-Go bound (go test ./layer -bench BenchmarkBlobs), BENCH_SCALE=$scale; tardigest medians from ${latest:+${latest#"$REPO"/}}"
+	printf '  %-14s %-6s %10s %14s %10s\n' format build "bound s" "tardigest s" "bound/td"
+	for f in "${FORMATS[@]}"; do
+		case $f in
+		docker.tar) dir=$D/bound-docker ;;
+		oci-gzip | oci-gzip.tar) dir=$D/oci-gzip/blobs/sha256 ;;
+		oci-zstd) dir=$D/oci-zstd/blobs/sha256 ;;
+		docker.tar.gz) dir=$D/docker.tar.gz ;;
+		esac
+		for tags in "" isal; do
+			[[ -n $tags && $f != *gz* && $f != oci-gzip* ]] && continue
+			bound=$(cd "$REPO" && TARDIGEST_BENCH_BLOBS=$dir go test ${tags:+-tags $tags} ./layer -run '^$' -bench '^BenchmarkBlobs$' -benchtime 3x -count 1 |
+				awk '/^BenchmarkBlobs/ {for (i = 1; i < NF; i++) if ($(i+1) == "bound-s") print $i}')
+			med=nan
+			if [[ -n $latest ]]; then
+				med=$(RESULTS=$latest col "$f" "tardigest${tags:+-$tags}" 4 | median)
+			fi
+			awk -v f="$f" -v t="${tags:-go}" -v b="$bound" -v m="$med" 'BEGIN{
+				r = (m != "nan" && m > 0) ? sprintf("%.2f", b / m) : "-"
+				printf "  %-14s %-6s %10.2f %14s %10s\n", f, t, b, m, r }'
+		done
+	done
+	echo "target (issue 5): bound/td at least 0.85 on every format"
+}
+
 case ${1:-} in
 build) shift && cmd_build "$@" ;;
+purego) shift && cmd_purego "$@" ;;
 run) shift && cmd_run "$@" ;;
 rss) shift && cmd_rss "$@" ;;
 clean) rm -rf "$WORK" ;;
-*) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2 && exit 2 ;;
+*) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2 && exit 2 ;;
 esac
