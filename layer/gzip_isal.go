@@ -105,9 +105,11 @@ func (z *isalReader) Read(p []byte) (int, error) {
 		p = p[:1<<30]
 	}
 	for {
+		// At the end of the input ISA-L may still hold output (a match
+		// cut short by a full p): it is asked once more with no input.
 		in, err := z.input()
-		if err != nil {
-			z.err = noEOF(err)
+		if err != nil && err != io.EOF {
+			z.err = err
 			return 0, z.err
 		}
 		var consumed, produced C.uint32_t
@@ -137,12 +139,16 @@ func (z *isalReader) Read(p []byte) (int, error) {
 			// ISA-L buffers partial input itself, so a step that takes
 			// none and gives none cannot make progress.
 			z.err = errors.New("gzip: inflate made no progress")
+			if len(in) == 0 {
+				z.err = io.ErrUnexpectedEOF
+			}
 			return 0, z.err
 		}
 	}
 }
 
-// input returns the bytes buffered in br, filling it if it is empty.
+// input returns the bytes buffered in br, filling it if it is empty;
+// io.EOF with none left.
 func (z *isalReader) input() ([]byte, error) {
 	if z.br.Buffered() == 0 {
 		if _, err := z.br.Peek(1); err != nil {

@@ -137,6 +137,10 @@ func gzipSeeds(tb testing.TB) [][]byte {
 		gzipMember(tb, gzip.NoCompression, gzip.Header{}, noise),
 		gzipMember(tb, gzip.HuffmanOnly, named, text),
 		gzipMember(tb, gzip.BestCompression, gzip.Header{}, nil),
+		// A few dozen bytes that end in long matches: ISA-L may have read
+		// all of it while output is still owed.
+		gzipMember(tb, gzip.BestCompression, gzip.Header{}, bytes.Repeat([]byte("a"), 100000)),
+		cat(gzipMember(tb, gzip.BestCompression, gzip.Header{}, bytes.Repeat([]byte("ab"), 5000)), gzipMember(tb, gzip.BestSpeed, gzip.Header{}, bytes.Repeat([]byte("z"), 3000))),
 		cat(one, gzipMember(tb, gzip.BestSpeed, named, noise), gzipMember(tb, 1, gzip.Header{}, nil)),
 		withHCRC, badHCRC, longName, tooLong, reserved, badCRC, badSize, corrupt,
 		one[:len(one)-1], one[:len(one)-8], one[:len(one)-9], one[:len(one)/3], one[:12],
