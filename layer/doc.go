@@ -20,11 +20,10 @@
 //
 // gzip and zstd are decoded in pure Go with klauspost/compress. Built with
 // the isal tag (go build -tags isal; cgo and Debian's libisal-dev), gzip's
-// deflate data is inflated by ISA-L instead (1.4 to 2.3 times as fast on
-// the gzip formats of bench/run.sh); member
-// headers are still parsed in Go, and a differential test and fuzz target
-// hold both builds to the same results. [GzipDecoder] says which a binary
-// has.
+// deflate data is inflated by ISA-L instead, 1.4 to 2.3 times as fast on
+// the gzip formats of bench/run.sh. Member headers are still parsed in
+// Go, and a differential test and fuzz target hold both builds to the
+// same results. [GzipDecoder] says which a binary has.
 //
 // # Limits
 //
