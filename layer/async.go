@@ -25,9 +25,8 @@ type readAhead struct {
 	free chan []byte
 	stop chan struct{}
 	wg   sync.WaitGroup
-	cur  chunk
+	cur  chunk // the last chunk received; its err ends the stream
 	off  int
-	done bool
 }
 
 type chunk struct {
@@ -78,16 +77,13 @@ func (ra *readAhead) fill(r io.Reader) {
 
 func (ra *readAhead) Read(p []byte) (int, error) {
 	for ra.off == len(ra.cur.b) {
-		if ra.done {
+		if ra.cur.err != nil {
 			return 0, ra.cur.err
 		}
 		if ra.cur.b != nil {
 			ra.free <- ra.cur.b[:cap(ra.cur.b)]
 		}
 		ra.cur, ra.off = <-ra.full, 0
-		if ra.cur.err != nil {
-			ra.done = true
-		}
 	}
 	n := copy(p, ra.cur.b[ra.off:])
 	ra.off += n
