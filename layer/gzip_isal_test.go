@@ -25,17 +25,6 @@ type decodeOutcome struct {
 	pos    int64
 }
 
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // decodeWith decodes in with the ISA-L reader or with klauspost's, reading
 // the input oneByte at a time if asked and the output in chunk-byte reads.
 func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
@@ -43,7 +32,7 @@ func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 	if oneByte {
 		src = iotest.OneByteReader(src)
 	}
-	cr := &countingReader{r: src}
+	cr := &seen{r: src} // counts what br pulls in
 	br := bufio.NewReaderSize(cr, 4096)
 	var (
 		zr  io.ReadCloser
