@@ -587,18 +587,16 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		return cat, fmt.Errorf("%w: %s: not an OCI image layout (no index.json)", ErrMalformed, dir)
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].size > files[j].size })
+	sizes := make([]int64, len(files))
+	var total int64
+	for i, e := range files {
+		sizes[i] = e.size
+		total += e.size
+	}
 	if opts.Progress != nil {
-		var total int64
-		for _, e := range files {
-			total += e.size
-		}
 		opts.Progress.Total.Store(total)
 	}
 	keep := cat.keeper(opts)
-	sizes := make([]int64, len(files))
-	for i, e := range files {
-		sizes[i] = e.size
-	}
 	pipe := pipelined(sizes, opts.workers())
 	err = runJobs(ctx, opts.workers(), len(files), func(i int) error {
 		e := files[i]
