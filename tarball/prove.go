@@ -1,9 +1,8 @@
 package tarball
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -146,7 +145,7 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 	case "index":
 		var present, failed []string
 		for i, img := range r.Images {
-			if !containsDigest(img.IndexDigests, d) {
+			if !slices.Contains(img.IndexDigests, d) {
 				continue
 			}
 			if r.Err(i) != nil {
@@ -186,15 +185,6 @@ func listOrNone(s []string) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
-}
-
-func containsDigest(list []digest.Digest, d digest.Digest) bool {
-	for _, x := range list {
-		if x == d {
-			return true
-		}
-	}
-	return false
 }
 
 // absentUnder lists the platforms left out of the index with digest d.
@@ -265,9 +255,7 @@ type capturedDoc struct {
 func (r *Result) Prove(files []Against, expect []digest.Digest, platform string, image int) (*Proof, error) {
 	docs := make([]capturedDoc, 0, len(files))
 	for _, f := range files {
-		sum := sha256.Sum256(f.Data)
-		c := capturedDoc{name: f.Name, size: int64(len(f.Data)),
-			digest: digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(sum[:]))}
+		c := capturedDoc{name: f.Name, size: int64(len(f.Data)), digest: digest.FromBytes(f.Data)}
 		if err := decodeStrict(f.Data, &c.doc); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
@@ -287,7 +275,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 	root := -1
 	if len(expect) > 0 {
 		for i := range docs {
-			if containsDigest(expect, docs[i].digest) {
+			if slices.Contains(expect, docs[i].digest) {
 				root = i
 				link("registry digest", LinkProven, expect[0].String(), docs[i].digest.String(), "sha256 of %s's exact bytes is %s, the expected digest", docs[i].name, docs[i].digest)
 				break
