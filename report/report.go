@@ -136,10 +136,7 @@ func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
 	}
 	switch img.ManifestOrigin {
 	case "original":
-		d := img.ManifestDigest
-		if len(img.IndexDigests) > 0 {
-			d = img.IndexDigests[0]
-		}
+		d := img.RegistryDigest()
 		if failed {
 			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
 		}

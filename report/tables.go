@@ -43,13 +43,9 @@ func ImageRows(res *tarball.Result) []ImageRow {
 		for _, l := range img.Layers {
 			base.Size += l.UncompressedSize
 		}
-		switch img.ManifestOrigin {
-		case "original":
-			base.Digest = img.ManifestDigest
-			if len(img.IndexDigests) > 0 {
-				base.Digest = img.IndexDigests[0]
-			}
-		case "producer":
+		switch base.Digest = img.RegistryDigest(); {
+		case base.Digest != "":
+		case img.ManifestOrigin == "producer":
 			base.DigestNote = "the archive's manifest was written by " + res.Archive.Producer + " over uncompressed layers, not by the registry"
 		default:
 			base.DigestNote = "no manifest is stored in this archive; use verify --against with one captured from the registry"

@@ -72,6 +72,19 @@ type Image struct {
 	layerSources  map[string]descriptor
 }
 
+// RegistryDigest is the stored digest a registry can know the image by:
+// its outermost index's, else its manifest's, when the manifest is stored
+// as pushed (ManifestOrigin "original"); "" otherwise.
+func (img *Image) RegistryDigest() digest.Digest {
+	switch {
+	case img.ManifestOrigin != "original":
+		return ""
+	case len(img.IndexDigests) > 0:
+		return img.IndexDigests[0]
+	}
+	return img.ManifestDigest
+}
+
 // Layer is one layer of an image.
 type Layer struct {
 	// Path is the layer's name inside the archive.
