@@ -108,9 +108,10 @@ func Build(res *tarball.Result, opts Options) *Document {
 	return doc
 }
 
-// AddProof records the answers to --expect and --against, and counts
-// their failures into the verdict.
-func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) {
+// AddProof records the answers to --expect and --against, counts their
+// failures into the verdict, and reports whether they all held: the chain
+// when there is one, else every expectation.
+func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) bool {
 	doc.Expectations, doc.Proof = exp, proof
 	failed := 0
 	if proof != nil {
@@ -126,6 +127,7 @@ func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) {
 	}
 	doc.Verdict.Errors += failed
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, doc.Command)
+	return failed == 0
 }
 
 // registry is the one-line verdict on an image's registry digest.

@@ -64,14 +64,29 @@ func runReport(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	// Flags are checked before the archive is read, which may take minutes.
+	expect, against, err := proofInputs(c)
+	if err != nil {
+		return err
+	}
 	res, src, image, err := load(c, e)
 	if err != nil {
 		return err
 	}
 	doc := report.Build(res, report.Options{Command: command, Image: image, Source: src})
-	proven, err := addProof(c, res, doc, image)
-	if err != nil {
-		return err
+	proven := true
+	if len(expect) > 0 || len(against) > 0 {
+		var exps []tarball.Expectation
+		for _, d := range expect {
+			exps = append(exps, res.Expect(d))
+		}
+		var proof *tarball.Proof
+		if len(against) > 0 {
+			if proof, err = res.Prove(against, expect, c.String("platform"), image); err != nil {
+				return fmt.Errorf("--against %w", err)
+			}
+		}
+		proven = doc.AddProof(exps, proof)
 	}
 	switch output {
 	case "json":
@@ -95,17 +110,17 @@ func runReport(c *cli.Context, e env) error {
 	return nil
 }
 
-// addProof answers --expect and --against into doc. It reports whether
-// every expectation and the chain held (true when none was asked).
-func addProof(c *cli.Context, res *tarball.Result, doc *report.Document, image int) (bool, error) {
+// proofInputs parses verify's --expect digests and reads its --against
+// files; none for inspect.
+func proofInputs(c *cli.Context) ([]digest.Digest, []tarball.Against, error) {
 	if c.Command.Name != "verify" {
-		return true, nil
+		return nil, nil, nil
 	}
 	var expect []digest.Digest
 	for _, s := range c.StringSlice("expect") {
 		d, err := parseExpect(s)
 		if err != nil {
-			return false, usageError{err}
+			return nil, nil, usageError{err}
 		}
 		expect = append(expect, d)
 	}
@@ -113,35 +128,11 @@ func addProof(c *cli.Context, res *tarball.Result, doc *report.Document, image i
 	for _, name := range c.StringSlice("against") {
 		data, err := readCapped(name, tarball.DefaultMaxJSONBytes)
 		if err != nil {
-			return false, usageError{fmt.Errorf("--against: %w", err)}
+			return nil, nil, usageError{fmt.Errorf("--against: %w", err)}
 		}
 		files = append(files, tarball.Against{Name: name, Data: data})
 	}
-	if len(expect) == 0 && len(files) == 0 {
-		return true, nil
-	}
-	var exps []tarball.Expectation
-	for _, d := range expect {
-		exps = append(exps, res.Expect(d))
-	}
-	var proof *tarball.Proof
-	if len(files) > 0 {
-		p, err := res.Prove(files, expect, c.String("platform"), image)
-		if err != nil {
-			return false, fmt.Errorf("--against %w", err)
-		}
-		proof = p
-	}
-	doc.AddProof(exps, proof)
-	if proof != nil {
-		return proof.Proven, nil
-	}
-	for _, e := range exps {
-		if !e.Verified {
-			return false, nil
-		}
-	}
-	return true, nil
+	return expect, files, nil
 }
 
 // parseExpect accepts a digest or NAME@DIGEST, as docker pull and docker
