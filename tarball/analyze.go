@@ -190,9 +190,7 @@ func (a *analysis) checkLayoutFile() {
 // sha256 and sha512, which it can compute, with their exact encoded length
 // in lowercase hex. go-digest's accessors are safe on the result. The
 // error matches ErrMalformed or ErrUnsupported.
-func ParseDigest(s string) (digest.Digest, error) { return parseDigest(s) }
-
-func parseDigest(s string) (digest.Digest, error) {
+func ParseDigest(s string) (digest.Digest, error) {
 	d, err := digest.Parse(s)
 	if err != nil {
 		if errors.Is(err, digest.ErrDigestUnsupported) {
@@ -223,7 +221,7 @@ type checked struct {
 // and size. A missing blob is reported with missingSev (the caller knows
 // whether absence is expected), unless missingSev is empty.
 func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, missingSev Severity) checked {
-	dg, err := parseDigest(d.Digest)
+	dg, err := ParseDigest(d.Digest)
 	if err != nil {
 		a.add(SeverityError, "bad_digest", subject, image, classOf(err), "%v", err)
 		return checked{}
@@ -531,7 +529,7 @@ func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex,
 // name gives img the names of the index.json entry that leads to it.
 func (a *analysis) name(img *Image, ref *topRef) {
 	if img.ContainerdImageID == "" {
-		if t, err := parseDigest(ref.target); err == nil {
+		if t, err := ParseDigest(ref.target); err == nil {
 			img.ContainerdImageID = t
 		}
 	}

@@ -58,7 +58,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	known := map[string]bool{}
 	for j, s := range ids {
 		known[s] = true
-		d, err := parseDigest(s)
+		d, err := ParseDigest(s)
 		if err != nil {
 			a.add(SeverityError, "bad_digest", fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, classOf(err), "%v", err)
 			continue
@@ -220,7 +220,7 @@ func (a *analysis) checkBlobs() {
 		if len(parts) != 3 {
 			continue // extra files are allowed in a layout
 		}
-		d, err := parseDigest(parts[1] + ":" + parts[2])
+		d, err := ParseDigest(parts[1] + ":" + parts[2])
 		if err != nil {
 			a.add(SeverityWarning, "unexpected_blob_name", name, -1, nil, "not a blob name: %v", err)
 			continue
