@@ -1,0 +1,92 @@
+package tarball
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/tardigest/tardigest/layer"
+)
+
+// outerReader detects whole-archive compression from the first bytes and
+// returns the tar stream, the container name and a closer. The stream of
+// a compressed archive is bounded like a layer's (size and expansion
+// ratio) and its errors carry a class.
+func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) {
+	in := &byteCounter{r: r}
+	br := bufio.NewReaderSize(in, 1<<20)
+	magic, _ := br.Peek(4)
+	comp := layer.Detect(magic)
+	var dec io.Reader
+	closer := func() {}
+	switch comp {
+	case layer.Gzip:
+		zr, err := layer.NewGzipReader(br)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("%w: archive: gzip: %v", ErrMalformed, err)
+		}
+		dec, closer = zr, func() { zr.Close() }
+	case layer.Zstd:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(limits.Layer.MaxZstdWindowBytes),
+			zstd.WithDecoderMaxMemory(limits.Layer.MaxZstdWindowBytes))
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("%w: archive: zstd: %v", ErrMalformed, err)
+		}
+		dec, closer = zr, zr.Close
+	default:
+		return br, "tar", closer, nil
+	}
+	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, "tar+" + string(comp), closer, nil
+}
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// outerStream is the decompressed stream of an archive compressed as a
+// whole. It enforces the layer limits on the archive and gives every
+// decoder error a class, so a damaged archive is "malformed" and a bomb a
+// "limit", wherever in the tar the damage falls.
+type outerStream struct {
+	r    io.Reader
+	in   *byteCounter
+	comp layer.Compression
+	lim  layer.Limits
+	out  int64
+	err  error
+}
+
+func (o *outerStream) Read(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.r.Read(p)
+	o.out += int64(n)
+	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.n); lerr != nil {
+		o.err = fmt.Errorf("archive: %w", lerr)
+		return n, o.err
+	}
+	switch {
+	case err == nil || err == io.EOF:
+		return n, err
+	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		err = fmt.Errorf("%w: archive: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
+	case errors.Is(err, context.Canceled):
+	default:
+		err = fmt.Errorf("%w: archive: %s stream is corrupt: %v", ErrMalformed, o.comp, err)
+	}
+	o.err = err
+	return n, err
+}
