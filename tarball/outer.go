@@ -8,15 +8,17 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
-// outerReader detects whole-archive compression from the first bytes and
-// returns the tar stream, the container name and a closer. The stream of
-// a compressed archive is bounded like a layer's (size and expansion
-// ratio) and its errors carry a class.
-func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) {
-	in := &byteCounter{r: r}
+// outerReader detects whole-archive compression from the first bytes of
+// in and returns the tar stream, the container name and a closer. The
+// stream of a compressed archive is bounded like a layer's (size and
+// expansion ratio, against the bytes in has counted) and its errors carry
+// a class.
+func outerReader(in *count.Reader, limits Limits) (io.Reader, string, func(), error) {
 	br := bufio.NewReaderSize(in, 1<<20)
 	magic, _ := br.Peek(4)
 	comp := layer.Detect(magic)
@@ -43,25 +45,13 @@ func outerReader(r io.Reader, limits Limits) (io.Reader, string, func(), error) 
 	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, "tar+" + string(comp), closer, nil
 }
 
-// byteCounter counts the bytes read through it.
-type byteCounter struct {
-	r io.Reader
-	n int64
-}
-
-func (c *byteCounter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // outerStream is the decompressed stream of an archive compressed as a
 // whole. It enforces the layer limits on the archive and gives every
 // decoder error a class, so a damaged archive is "malformed" and a bomb a
 // "limit", wherever in the tar the damage falls.
 type outerStream struct {
 	r    io.Reader
-	in   *byteCounter
+	in   *count.Reader
 	comp layer.Compression
 	lim  layer.Limits
 	out  int64
@@ -74,7 +64,7 @@ func (o *outerStream) Read(p []byte) (int, error) {
 	}
 	n, err := o.r.Read(p)
 	o.out += int64(n)
-	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.n); lerr != nil {
+	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.N); lerr != nil {
 		o.err = fmt.Errorf("archive: %w", lerr)
 		return n, o.err
 	}

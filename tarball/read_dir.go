@@ -68,7 +68,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 			return fmt.Errorf("open %q: %w", j.e.name, err)
 		}
 		defer f.Close()
-		if err := hashEntry(ctx, cat, j.e, &exactReader{r: opts.count(f), want: j.e.size}, opts, pipeline); err != nil {
+		if err := hashEntry(ctx, cat, j.e, exactly(f, j.e.size, opts), opts, pipeline); err != nil {
 			return entryReadError(j.e.name, err)
 		}
 		return nil

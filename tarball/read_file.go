@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"os"
+
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // readSeekable indexes a plain tar file in a first pass that seeks past
@@ -44,7 +46,7 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 			return nil
 		}
 		sr := io.NewSectionReader(f, j.offset, j.e.size)
-		if err := hashEntry(ctx, cat, j.e, &exactReader{r: opts.count(sr), want: j.e.size}, opts, pipeline); err != nil {
+		if err := hashEntry(ctx, cat, j.e, exactly(sr, j.e.size, opts), opts, pipeline); err != nil {
 			return entryReadError(j.e.name, err)
 		}
 		return nil
@@ -52,17 +54,21 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 	return cat.finish(err)
 }
 
-// exactReader turns a short read of a section into io.ErrUnexpectedEOF.
+// exactReader reads a blob whose length is known and turns a short read
+// into io.ErrUnexpectedEOF; it counts into the progress as it goes.
 type exactReader struct {
-	r    io.Reader
+	count.Reader
 	want int64
-	got  int64
+}
+
+// exactly reads the size bytes of a blob from r.
+func exactly(r io.Reader, size int64, opts *Options) *exactReader {
+	return &exactReader{Reader: count.Reader{R: r, Total: opts.bytesRead()}, want: size}
 }
 
 func (x *exactReader) Read(p []byte) (int, error) {
-	n, err := x.r.Read(p)
-	x.got += int64(n)
-	if err == io.EOF && x.got < x.want {
+	n, err := x.Reader.Read(p)
+	if err == io.EOF && x.N < x.want {
 		return n, io.ErrUnexpectedEOF
 	}
 	return n, err

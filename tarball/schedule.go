@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/opencontainers/go-digest"
+
 	"github.com/tardigest/tardigest/layer"
 )
 

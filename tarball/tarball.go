@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
@@ -69,24 +70,18 @@ type Progress struct {
 	Active atomic.Int64
 }
 
-// counted adds the bytes read through r to p.Bytes.
-type counted struct {
-	r io.Reader
-	p *Progress
+// input counts the archive bytes read through r into opts.Progress, if
+// any.
+func (o *Options) input(r io.Reader) *count.Reader {
+	return &count.Reader{R: r, Total: o.bytesRead()}
 }
 
-func (c counted) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.Bytes.Add(int64(n))
-	return n, err
-}
-
-// count wraps r so reads count into opts.Progress, if any.
-func (o *Options) count(r io.Reader) io.Reader {
+// bytesRead is the progress counter of archive bytes, or nil.
+func (o *Options) bytesRead() *atomic.Int64 {
 	if o.Progress == nil {
-		return r
+		return nil
 	}
-	return counted{r: r, p: o.Progress}
+	return &o.Progress.Bytes
 }
 
 func (o *Options) normalize() {
@@ -144,7 +139,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	r, container, closer, err := outerReader(opts.count(f), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(f), opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +165,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 // are resolved at the end. The stream may be compressed as a whole.
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(opts.count(r), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(r), opts.Limits)
 	if err != nil {
 		return nil, err
 	}
