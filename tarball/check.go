@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -146,65 +145,6 @@ func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 	if len(cfg.History) > 0 && next != len(img.Layers) {
 		a.add(SeverityWarning, "history_mismatch", fmt.Sprintf("image[%d] config history", i), i, nil,
 			"%d history entries make a layer, the image has %d layers", next, len(img.Layers))
-	}
-}
-
-// normalizeName turns an image reference into its fully qualified form,
-// so "busybox:latest" and "docker.io/library/busybox:latest" compare
-// equal. It returns "" for a string that is not a name:tag reference.
-func normalizeName(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t@") {
-		return ""
-	}
-	repo, tag := s, "latest"
-	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
-		repo, tag = s[:i], s[i+1:]
-	}
-	first, rest, found := strings.Cut(repo, "/")
-	if !found || !(strings.ContainsAny(first, ".:") || first == "localhost") {
-		if !found {
-			repo = "docker.io/library/" + repo
-		} else {
-			repo = "docker.io/" + repo
-		}
-	} else if first == "docker.io" && !strings.Contains(rest, "/") {
-		repo = "docker.io/library/" + rest
-	}
-	return repo + ":" + tag
-}
-
-// crossCheckNames checks that manifest.json and index.json, where both
-// name the same tag, describe the same image.
-func (a *analysis) crossCheckNames() {
-	if len(a.indexTags) == 0 {
-		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !img.merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
-				a.add(SeverityWarning, "not_in_index", img.Sources[0], i, nil, "image is in manifest.json but not in index.json (moby #51389)")
-			}
-		}
-		return
-	}
-	tags := make([]string, 0, len(a.dockerTags))
-	for t := range a.dockerTags {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
-	for _, t := range tags {
-		i := a.dockerTags[t]
-		idx, ok := a.indexTags[t]
-		if !ok {
-			continue
-		}
-		same := false
-		for _, j := range idx {
-			if j == i {
-				same = true
-			}
-		}
-		if !same {
-			a.add(SeverityError, "index_manifest_disagree", "manifest.json", i, ErrMismatch,
-				"manifest.json and index.json both name %s but describe different images", t)
-		}
 	}
 }
 

@@ -101,3 +101,21 @@ func classOf(err error) error {
 	}
 	return ErrMalformed
 }
+
+func newFinding(sev Severity, kind, subject string, image int, class error, format string, args ...any) Finding {
+	msg := fmt.Sprintf(format, args...)
+	f := Finding{Severity: sev, Kind: kind, Subject: subject, Image: image, Message: msg, Class: "info"}
+	if class != nil {
+		f.Class = className(class)
+		f.Err = &findingError{class: class, msg: subject + ": " + msg}
+	}
+	return f
+}
+
+type findingError struct {
+	class error
+	msg   string
+}
+
+func (e *findingError) Error() string { return e.msg }
+func (e *findingError) Unwrap() error { return e.class }

@@ -1,0 +1,241 @@
+package tarball
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+)
+
+var (
+	hex64        = `[a-f0-9]{64}`
+	reConfigName = regexp.MustCompile(`^(?:blobs/sha256/(` + hex64 + `)|(?:sha256:)?(` + hex64 + `)(?:\.json)?)$`)
+	reLayerName  = regexp.MustCompile(`^(?:blobs/sha256/(` + hex64 + `)|(?:sha256:)?(` + hex64 + `)\.tar(?:\.gz|\.zst|\.gzip|\.zstd)?)$`)
+)
+
+// claimedByName returns the digest a file name embeds, if any.
+func claimedByName(re *regexp.Regexp, name string) digest.Digest {
+	m := re.FindStringSubmatch(name)
+	if m == nil {
+		return ""
+	}
+	return digest.NewDigestFromEncoded(digest.SHA256, m[1]+m[2])
+}
+
+// refPath cleans a path read from manifest.json. Leading "./" and "/"
+// occur in loadable archives (podman #8132, trivy #3080) and mean the
+// archive root; ".." is refused.
+func refPath(p string) (string, error) {
+	q := strings.TrimLeft(p, "/")
+	name, err := cleanName(q)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		return "", fmt.Errorf("%w: empty path %q", ErrMalformed, p)
+	}
+	return name, nil
+}
+
+func (a *analysis) readManifestJSON() {
+	_, data, err := a.document("manifest.json")
+	if err != nil {
+		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
+		return
+	}
+	var raw any
+	if err := decodeStrict(data, &raw); err != nil {
+		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
+		return
+	}
+	if _, isArray := raw.([]any); !isArray {
+		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, ErrMalformed, "manifest.json is %s, not an array of images", jsonKind(raw))
+		return
+	}
+	var entries *[]dockerManifestEntry
+	if err := decodeStrict(data, &entries); err != nil {
+		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, classOf(err), "%v", err)
+		return
+	}
+	if strings.Contains(string(data), `"config"`) && !strings.Contains(string(data), `"Config"`) {
+		a.add(SeverityInfo, "lowercase_keys", "manifest.json", -1, nil, "manifest.json uses lower-case keys (as Jib writes them)")
+	}
+	for i := range *entries {
+		a.dockerImage(i, &(*entries)[i])
+	}
+}
+
+// dockerImage makes the image of a manifest.json entry, or merges it into
+// the image of the OCI manifest that has the same config and layers (the
+// Docker 25+ and containerd case).
+func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
+	src := fmt.Sprintf("manifest.json[%d]", n)
+	type ref struct {
+		path  string
+		entry *entry
+		via   string
+		err   error
+	}
+	resolve := func(p string) ref {
+		name, err := refPath(p)
+		if err != nil {
+			return ref{path: p, err: err}
+		}
+		e, via, err := a.cat.lookup(name)
+		if e != nil {
+			a.referenced[e.name] = true
+		}
+		return ref{path: name, entry: e, via: via, err: err}
+	}
+	cfg := resolve(m.Config)
+	layers := make([]ref, len(m.Layers))
+	for j, p := range m.Layers {
+		layers[j] = resolve(p)
+	}
+
+	// The same image as an OCI manifest already read?
+	var img *Image
+	if cfg.entry != nil {
+		for _, cand := range a.res.Images {
+			if cand.configEntry == nil || cand.configEntry.blob.Digest != cfg.entry.blob.Digest || len(cand.Layers) != len(layers) || cand.merged {
+				continue
+			}
+			same := true
+			for j, l := range layers {
+				if l.entry == nil || cand.Layers[j].Digest != l.entry.blob.Digest {
+					same = false
+					break
+				}
+			}
+			if same {
+				img = cand
+				break
+			}
+		}
+	}
+	var i int
+	if img != nil {
+		i = a.imageIndex(img)
+		img.merged = true
+		img.Sources = append(img.Sources, src)
+	} else {
+		i, img = a.newImage(src)
+	}
+	for _, t := range m.RepoTags {
+		img.RepoTags = appendUnique(img.RepoTags, t)
+		if k := normalizeName(t); k != "" {
+			if a.dockerTags == nil {
+				a.dockerTags = map[string]int{}
+			}
+			if prev, dup := a.dockerTags[k]; dup && prev != i {
+				// docker load leaves the tag on whichever image it loads
+				// last: which image the tag names cannot be told.
+				a.add(SeverityError, "duplicate_tag", src, i, ErrMalformed, "tag %s is also claimed by image[%d]", t, prev)
+			}
+			a.dockerTags[k] = i
+		}
+	}
+	img.Parent = m.Parent
+
+	subject := src + " config"
+	if cfg.err != nil {
+		a.add(SeverityError, "missing_blob", subject, i, classOf(cfg.err), "Config %q: %v", m.Config, cfg.err)
+	} else {
+		if img.configEntry == nil {
+			img.configEntry = cfg.entry
+			img.ConfigPath = cfg.path
+		}
+		claimed := claimedByName(reConfigName, cfg.path)
+		if claimed == "" {
+			claimed = claimedByName(reConfigName, path.Base(cfg.path))
+		}
+		if claimed != "" && claimed != cfg.entry.blob.Digest {
+			a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
+		}
+	}
+	img.layerSources = m.LayerSources
+	if img.merged && len(img.Layers) == len(layers) {
+		return // the OCI manifest's layers, already checked, are these
+	}
+	for j, l := range layers {
+		ls := fmt.Sprintf("%s layer[%d]", src, j)
+		layer := Layer{Path: l.path, ClaimedSize: -1, LinkTarget: l.via}
+		if l.err != nil {
+			a.add(SeverityError, "missing_blob", ls, i, classOf(l.err), "layer %q: %v", m.Layers[j], l.err)
+			img.Layers = append(img.Layers, layer)
+			continue
+		}
+		claimed := claimedByName(reLayerName, l.path)
+		if claimed == "" {
+			claimed = claimedByName(reLayerName, path.Base(l.path))
+		}
+		layer.ClaimedDigest = claimed
+		a.fillLayer(&layer, l.entry)
+		if claimed != "" && claimed != l.entry.blob.Digest {
+			a.mismatch("digest_mismatch", ls, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
+		}
+		img.Layers = append(img.Layers, layer)
+	}
+}
+
+// normalizeName turns an image reference into its fully qualified form,
+// so "busybox:latest" and "docker.io/library/busybox:latest" compare
+// equal. It returns "" for a string that is not a name:tag reference.
+func normalizeName(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t@") {
+		return ""
+	}
+	repo, tag := s, "latest"
+	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
+		repo, tag = s[:i], s[i+1:]
+	}
+	first, rest, found := strings.Cut(repo, "/")
+	if !found || !(strings.ContainsAny(first, ".:") || first == "localhost") {
+		if !found {
+			repo = "docker.io/library/" + repo
+		} else {
+			repo = "docker.io/" + repo
+		}
+	} else if first == "docker.io" && !strings.Contains(rest, "/") {
+		repo = "docker.io/library/" + rest
+	}
+	return repo + ":" + tag
+}
+
+// crossCheckNames checks that manifest.json and index.json, where both
+// name the same tag, describe the same image.
+func (a *analysis) crossCheckNames() {
+	if len(a.indexTags) == 0 {
+		for i, img := range a.res.Images {
+			if strings.HasPrefix(img.Sources[0], "manifest.json") && !img.merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
+				a.add(SeverityWarning, "not_in_index", img.Sources[0], i, nil, "image is in manifest.json but not in index.json (moby #51389)")
+			}
+		}
+		return
+	}
+	tags := make([]string, 0, len(a.dockerTags))
+	for t := range a.dockerTags {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	for _, t := range tags {
+		i := a.dockerTags[t]
+		idx, ok := a.indexTags[t]
+		if !ok {
+			continue
+		}
+		same := false
+		for _, j := range idx {
+			if j == i {
+				same = true
+			}
+		}
+		if !same {
+			a.add(SeverityError, "index_manifest_disagree", "manifest.json", i, ErrMismatch,
+				"manifest.json and index.json both name %s but describe different images", t)
+		}
+	}
+}
