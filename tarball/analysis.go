@@ -19,8 +19,26 @@ type analysis struct {
 	// indexOnStack detects index cycles.
 	indexOnStack map[digest.Digest]bool
 	indexWalks   int
-	dockerTags   map[string]int // normalized name -> image, from manifest.json
+	// dockerTagged maps a normalized name to the image manifest.json
+	// tags with it; indexTags to the images index.json names with it.
+	dockerTagged map[string]int
 	indexTags    map[string][]int
+	// work is what the analysis keeps about each image while it runs.
+	work map[*Image]*imageWork
+}
+
+// imageWork is the analysis' working state about one image. It never
+// leaves the analysis: a Result holds only what the archive says and what
+// was computed.
+type imageWork struct {
+	// config is the config blob, once a manifest names one that exists;
+	// manifest is the manifest blob the image was read from, if any.
+	config, manifest *entry
+	// merged is set when a manifest.json entry was merged into the image
+	// read from an OCI manifest.
+	merged bool
+	// layerSources is manifest.json's LayerSources for the image.
+	layerSources map[string]descriptor
 }
 
 func analyze(cat *catalog, container string, opts *Options) *Result {
@@ -31,7 +49,9 @@ func analyze(cat *catalog, container string, opts *Options) *Result {
 		referenced:   map[string]bool{},
 		byManifest:   map[digest.Digest]*Image{},
 		indexOnStack: map[digest.Digest]bool{},
+		dockerTagged: map[string]int{},
 		indexTags:    map[string][]int{},
+		work:         map[*Image]*imageWork{},
 	}
 	a.res.Findings = append(a.res.Findings, cat.findings...)
 	a.run()
@@ -97,12 +117,14 @@ func (a *analysis) run() {
 	a.crossCheckNames()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
+	a.setManifestOrigins()
 	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
 		a.add(SeverityError, "no_images", "archive", -1, ErrMalformed, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)
 	})
+	a.keepContent()
 }
 
 func severityRank(s Severity) int {
@@ -148,6 +170,7 @@ func (a *analysis) documentErr(e *entry) error {
 func (a *analysis) newImage(source string) (int, *Image) {
 	img := &Image{Sources: []string{source}, RepoTags: []string{}, RefNames: []string{}, ContainerdNames: []string{}, Layers: []Layer{}, History: []History{}}
 	a.res.Images = append(a.res.Images, img)
+	a.work[img] = &imageWork{}
 	return len(a.res.Images) - 1, img
 }
 

@@ -20,7 +20,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	for j := range img.Layers {
 		a.checkLayerCompression(i, j, &img.Layers[j])
 	}
-	e := img.configEntry
+	e := a.work[img].config
 	if e == nil {
 		return
 	}
@@ -39,7 +39,6 @@ func (a *analysis) checkImage(i int, img *Image) {
 		a.add(SeverityError, "invalid_json", prefix+" config", i, classOf(err), "%s: %v", e.name, err)
 		return
 	}
-	img.config = &cfg
 	img.Created = cfg.Created
 	if img.Platform == "" {
 		img.Platform = (&Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}).String()
@@ -74,7 +73,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	a.chainIDs(img)
 	a.history(i, img, &cfg)
 	// Sorted: map order would make the findings' order change run to run.
-	for _, k := range slices.Sorted(maps.Keys(img.layerSources)) {
+	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
 		if !known[k] {
 			a.add(SeverityWarning, "layer_sources_unknown_diff_id", prefix+" LayerSources", i, nil, "LayerSources names %s, which is not among the config's diff_ids", k)
 		}

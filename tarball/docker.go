@@ -68,117 +68,141 @@ func (a *analysis) readManifestJSON() {
 	}
 }
 
+// dockerRef is a path of a manifest.json entry, resolved in the archive.
+type dockerRef struct {
+	path  string
+	entry *entry
+	via   string
+	err   error
+}
+
+// resolve cleans a path of manifest.json and finds its entry, following
+// links inside the archive, and marks it referenced.
+func (a *analysis) resolve(p string) dockerRef {
+	name, err := refPath(p)
+	if err != nil {
+		return dockerRef{path: p, err: err}
+	}
+	e, via, err := a.cat.lookup(name)
+	if e != nil {
+		a.referenced[e.name] = true
+	}
+	return dockerRef{path: name, entry: e, via: via, err: err}
+}
+
 // dockerImage makes the image of a manifest.json entry, or merges it into
 // the image of the OCI manifest that has the same config and layers (the
 // Docker 25+ and containerd case).
 func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	src := fmt.Sprintf("manifest.json[%d]", n)
-	type ref struct {
-		path  string
-		entry *entry
-		via   string
-		err   error
-	}
-	resolve := func(p string) ref {
-		name, err := refPath(p)
-		if err != nil {
-			return ref{path: p, err: err}
-		}
-		e, via, err := a.cat.lookup(name)
-		if e != nil {
-			a.referenced[e.name] = true
-		}
-		return ref{path: name, entry: e, via: via, err: err}
-	}
-	cfg := resolve(m.Config)
-	layers := make([]ref, len(m.Layers))
+	cfg := a.resolve(m.Config)
+	layers := make([]dockerRef, len(m.Layers))
 	for j, p := range m.Layers {
-		layers[j] = resolve(p)
-	}
-
-	// The same image as an OCI manifest already read?
-	var img *Image
-	if cfg.entry != nil {
-		for _, cand := range a.res.Images {
-			if cand.configEntry == nil || cand.configEntry.blob.Digest != cfg.entry.blob.Digest || len(cand.Layers) != len(layers) || cand.merged {
-				continue
-			}
-			same := true
-			for j, l := range layers {
-				if l.entry == nil || cand.Layers[j].Digest != l.entry.blob.Digest {
-					same = false
-					break
-				}
-			}
-			if same {
-				img = cand
-				break
-			}
-		}
+		layers[j] = a.resolve(p)
 	}
 	var i int
+	img := a.sameOCIImage(cfg, layers)
 	if img != nil {
 		i = a.imageIndex(img)
-		img.merged = true
+		a.work[img].merged = true
 		img.Sources = append(img.Sources, src)
 	} else {
 		i, img = a.newImage(src)
 	}
-	for _, t := range m.RepoTags {
-		img.RepoTags = appendUnique(img.RepoTags, t)
-		if k := normalizeName(t); k != "" {
-			if a.dockerTags == nil {
-				a.dockerTags = map[string]int{}
-			}
-			if prev, dup := a.dockerTags[k]; dup && prev != i {
-				// docker load leaves the tag on whichever image it loads
-				// last: which image the tag names cannot be told.
-				a.add(SeverityError, "duplicate_tag", src, i, ErrMalformed, "tag %s is also claimed by image[%d]", t, prev)
-			}
-			a.dockerTags[k] = i
-		}
-	}
+	a.dockerTags(i, img, src, m.RepoTags)
 	img.Parent = m.Parent
-
-	subject := src + " config"
-	if cfg.err != nil {
-		a.add(SeverityError, "missing_blob", subject, i, classOf(cfg.err), "Config %q: %v", m.Config, cfg.err)
-	} else {
-		if img.configEntry == nil {
-			img.configEntry = cfg.entry
-			img.ConfigPath = cfg.path
-		}
-		claimed := claimedByName(reConfigName, cfg.path)
-		if claimed == "" {
-			claimed = claimedByName(reConfigName, path.Base(cfg.path))
-		}
-		if claimed != "" && claimed != cfg.entry.blob.Digest {
-			a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
-		}
-	}
-	img.layerSources = m.LayerSources
-	if img.merged && len(img.Layers) == len(layers) {
+	a.dockerConfig(i, img, src+" config", m.Config, cfg)
+	a.work[img].layerSources = m.LayerSources
+	if a.work[img].merged && len(img.Layers) == len(layers) {
 		return // the OCI manifest's layers, already checked, are these
 	}
 	for j, l := range layers {
-		ls := fmt.Sprintf("%s layer[%d]", src, j)
-		layer := Layer{Path: l.path, ClaimedSize: -1, LinkTarget: l.via}
-		if l.err != nil {
-			a.add(SeverityError, "missing_blob", ls, i, classOf(l.err), "layer %q: %v", m.Layers[j], l.err)
-			img.Layers = append(img.Layers, layer)
+		img.Layers = append(img.Layers, a.dockerLayer(i, fmt.Sprintf("%s layer[%d]", src, j), m.Layers[j], l))
+	}
+}
+
+// sameOCIImage returns the image, read from an OCI manifest and not yet
+// merged, whose config and layers are the entries a manifest.json entry
+// names, or nil.
+func (a *analysis) sameOCIImage(cfg dockerRef, layers []dockerRef) *Image {
+	if cfg.entry == nil {
+		return nil
+	}
+	for _, cand := range a.res.Images {
+		w := a.work[cand]
+		if w.config == nil || w.config.blob.Digest != cfg.entry.blob.Digest || len(cand.Layers) != len(layers) || w.merged {
 			continue
 		}
-		claimed := claimedByName(reLayerName, l.path)
-		if claimed == "" {
-			claimed = claimedByName(reLayerName, path.Base(l.path))
+		same := true
+		for j, l := range layers {
+			if l.entry == nil || cand.Layers[j].Digest != l.entry.blob.Digest {
+				same = false
+				break
+			}
 		}
-		layer.ClaimedDigest = claimed
-		a.fillLayer(&layer, l.entry)
-		if claimed != "" && claimed != l.entry.blob.Digest {
-			a.mismatch("digest_mismatch", ls, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
+		if same {
+			return cand
 		}
-		img.Layers = append(img.Layers, layer)
 	}
+	return nil
+}
+
+// dockerTags gives image i the RepoTags of its manifest.json entry, and
+// reports a tag two images claim.
+func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
+	for _, t := range tags {
+		img.RepoTags = appendUnique(img.RepoTags, t)
+		k := normalizeName(t)
+		if k == "" {
+			continue
+		}
+		if prev, dup := a.dockerTagged[k]; dup && prev != i {
+			// docker load leaves the tag on whichever image it loads
+			// last: which image the tag names cannot be told.
+			a.add(SeverityError, "duplicate_tag", src, i, ErrMalformed, "tag %s is also claimed by image[%d]", t, prev)
+		}
+		a.dockerTagged[k] = i
+	}
+}
+
+// dockerConfig records the config a manifest.json entry names and checks
+// it against the digest its file name claims.
+func (a *analysis) dockerConfig(i int, img *Image, subject, declared string, cfg dockerRef) {
+	if cfg.err != nil {
+		a.add(SeverityError, "missing_blob", subject, i, classOf(cfg.err), "Config %q: %v", declared, cfg.err)
+		return
+	}
+	if w := a.work[img]; w.config == nil {
+		w.config = cfg.entry
+		img.ConfigPath = cfg.path
+	}
+	claimed := claimedByName(reConfigName, cfg.path)
+	if claimed == "" {
+		claimed = claimedByName(reConfigName, path.Base(cfg.path))
+	}
+	if claimed != "" && claimed != cfg.entry.blob.Digest {
+		a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
+	}
+}
+
+// dockerLayer is the layer a manifest.json path names, checked against
+// the digest its file name claims.
+func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Layer {
+	layer := Layer{Path: l.path, ClaimedSize: -1, LinkTarget: l.via}
+	if l.err != nil {
+		a.add(SeverityError, "missing_blob", subject, i, classOf(l.err), "layer %q: %v", declared, l.err)
+		return layer
+	}
+	claimed := claimedByName(reLayerName, l.path)
+	if claimed == "" {
+		claimed = claimedByName(reLayerName, path.Base(l.path))
+	}
+	layer.ClaimedDigest = claimed
+	a.fillLayer(&layer, l.entry)
+	if claimed != "" && claimed != l.entry.blob.Digest {
+		a.mismatch("digest_mismatch", subject, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
+	}
+	return layer
 }
 
 // normalizeName turns an image reference into its fully qualified form,
@@ -210,19 +234,19 @@ func normalizeName(s string) string {
 func (a *analysis) crossCheckNames() {
 	if len(a.indexTags) == 0 {
 		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !img.merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
+			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
 				a.add(SeverityWarning, "not_in_index", img.Sources[0], i, nil, "image is in manifest.json but not in index.json (moby #51389)")
 			}
 		}
 		return
 	}
-	tags := make([]string, 0, len(a.dockerTags))
-	for t := range a.dockerTags {
+	tags := make([]string, 0, len(a.dockerTagged))
+	for t := range a.dockerTagged {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
 	for _, t := range tags {
-		i := a.dockerTags[t]
+		i := a.dockerTagged[t]
 		idx, ok := a.indexTags[t]
 		if !ok {
 			continue

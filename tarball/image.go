@@ -64,12 +64,6 @@ type Image struct {
 	// V1Chain lists the legacy layer IDs, base first, for archives
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
-
-	configEntry   *entry
-	manifestEntry *entry
-	config        *imageConfig
-	merged        bool
-	layerSources  map[string]descriptor
 }
 
 // RegistryDigest is the stored digest a registry can know the image by:

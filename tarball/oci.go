@@ -108,131 +108,181 @@ func (a *analysis) readIndexJSON() {
 		a.add(SeverityError, "ambiguous_document", "index.json", -1, ErrMalformed, "index.json has both manifests and config/layers")
 		return
 	}
-	a.res.Index, _ = a.walkIndex(*idx.Manifests, "index.json", 0, nil, nil)
+	a.res.Index, _ = a.walkIndex(*idx.Manifests, walk{where: "index.json"})
 }
 
-// walkIndex checks each descriptor of an index and follows it. top is nil
-// for index.json's own entries, whose annotations name the images.
-func (a *analysis) walkIndex(descs []descriptor, where string, depth int, top *topRef, parents []digest.Digest) ([]*IndexNode, []*Image) {
+// walk is where the walk of index.json stands: the path of the index
+// being read, how deep it nests, the index.json entry it was reached
+// from and the digests of the indexes above it, outermost first.
+type walk struct {
+	where   string
+	depth   int
+	top     *topRef // nil while index.json's own entries are read
+	parents []digest.Digest
+}
+
+// at is the walk at the descriptor in position i of the index, reached
+// from top.
+func (w walk) at(i int, top *topRef) walk {
+	where := fmt.Sprintf("%s/manifests[%d]", w.where, i)
+	if w.depth > 0 {
+		where = fmt.Sprintf("%s -> manifests[%d]", w.where, i)
+	}
+	return walk{where: where, depth: w.depth, top: top, parents: w.parents}
+}
+
+// into is the walk inside the index with digest d, found where w stands.
+func (w walk) into(d digest.Digest) walk {
+	return walk{where: w.where, depth: w.depth + 1, top: w.top, parents: append(w.parents[:len(w.parents):len(w.parents)], d)}
+}
+
+// indexWalk is the state of the walk of one index's descriptors:
+// walked maps a digest listed earlier in this same index to its node and
+// under to the images under it. A repeat is not walked again (an index
+// that lists one child 10000 times must cost one walk), but its names
+// still reach those images (two tags of one image are two index.json
+// entries with one digest).
+type indexWalk struct {
+	walked  map[string]*IndexNode
+	under   map[string][]*Image
+	repeats int
+}
+
+// walkIndex checks each descriptor of an index and follows it. At depth
+// 0 the index is index.json, whose entries' annotations name the images.
+func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image) {
 	var (
 		nodes  []*IndexNode
 		images []*Image
-		// walked maps a digest listed earlier in this same index to the
-		// images under it: a repeat is not walked again (an index that
-		// lists one child 10000 times must cost one walk), but its names
-		// still reach those images (two tags of one image are two
-		// index.json entries with one digest).
-		walked  = map[string]*IndexNode{}
-		under   = map[string][]*Image{}
-		repeats int
+		iw     = indexWalk{walked: map[string]*IndexNode{}, under: map[string][]*Image{}}
 	)
 	for i := range descs {
-		d := &descs[i]
-		w := fmt.Sprintf("%s/manifests[%d]", where, i)
-		if depth > 0 {
-			w = fmt.Sprintf("%s -> manifests[%d]", where, i)
-		}
-		ref := top
-		if depth == 0 {
-			ref = &topRef{refName: d.Annotations[annotationRefName], ctrName: d.Annotations[annotationCtrName], target: d.Digest}
-		}
-		node := &IndexNode{Where: w, MediaType: d.MediaType, Size: d.Size, Platform: d.Platform.String()}
-		if depth == 0 {
-			node.RefName, node.ContainerdName = ref.refName, ref.ctrName
-		}
+		node, imgs := a.walkDescriptor(&descs[i], i, w, &iw)
 		nodes = append(nodes, node)
-		if first, seen := walked[d.Digest]; seen {
-			repeats++
-			node.Digest, node.Present, node.Kind, node.RepeatOf = first.Digest, first.Present, first.Kind, first.Where
-			for _, img := range under[d.Digest] {
-				a.name(img, ref)
-			}
-			continue
-		}
-		walked[d.Digest] = node
-		// A platform manifest missing under a nested index is normal: a
-		// single-platform save of a multi-platform image keeps the index
-		// and leaves the other platforms out (moby #49473).
-		sev := SeverityError
-		if depth > 0 {
-			sev = ""
-		}
-		c := a.checkDescriptor(d, w, -1, sev)
-		node.Digest = c.digest
-		if c.entry == nil {
-			if depth > 0 && c.digest != "" {
-				node.Kind = "absent"
-				what := "manifest"
-				if p := d.Platform.String(); p != "" {
-					what = "platform " + p
-				}
-				a.add(SeverityInfo, "absent_platform", w, -1, nil, "%s (%s) is not in the archive: left out when the archive was written", what, c.digest)
-			}
-			continue
-		}
-		node.Present = true
-		if d.MediaType == mtOCIDescriptor {
-			a.add(SeverityWarning, "media_type_mismatch", w, -1, nil, "descriptor media type %s does not name a manifest or index", d.MediaType)
-		}
-		imgs := a.followBlob(c, d, node, w, depth, ref, parents)
-		under[d.Digest] = imgs
 		images = append(images, imgs...)
 	}
-	if repeats > 0 {
-		a.add(SeverityWarning, "repeated_descriptor", where, -1, nil, "%d descriptors repeat a digest listed earlier in the same index", repeats)
+	if iw.repeats > 0 {
+		a.add(SeverityWarning, "repeated_descriptor", w.where, -1, nil, "%d descriptors repeat a digest listed earlier in the same index", iw.repeats)
 	}
 	return nodes, images
 }
 
+// walkDescriptor checks descriptor i of the index w stands in, and
+// follows it unless the same index listed its digest before.
+func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (*IndexNode, []*Image) {
+	top := w.top
+	if w.depth == 0 {
+		top = &topRef{refName: d.Annotations[annotationRefName], ctrName: d.Annotations[annotationCtrName], target: d.Digest}
+	}
+	at := w.at(i, top)
+	node := &IndexNode{Where: at.where, MediaType: d.MediaType, Size: d.Size, Platform: d.Platform.String()}
+	if w.depth == 0 {
+		node.RefName, node.ContainerdName = top.refName, top.ctrName
+	}
+	if first, seen := iw.walked[d.Digest]; seen {
+		iw.repeats++
+		node.Digest, node.Present, node.Kind, node.RepeatOf = first.Digest, first.Present, first.Kind, first.Where
+		for _, img := range iw.under[d.Digest] {
+			a.name(img, top)
+		}
+		return node, nil
+	}
+	iw.walked[d.Digest] = node
+	// A platform manifest missing under a nested index is normal: a
+	// single-platform save of a multi-platform image keeps the index and
+	// leaves the other platforms out (moby #49473).
+	sev := SeverityError
+	if w.depth > 0 {
+		sev = ""
+	}
+	c := a.checkDescriptor(d, at.where, -1, sev)
+	node.Digest = c.digest
+	if c.entry == nil {
+		if w.depth > 0 && c.digest != "" {
+			node.Kind = "absent"
+			what := "manifest"
+			if p := d.Platform.String(); p != "" {
+				what = "platform " + p
+			}
+			a.add(SeverityInfo, "absent_platform", at.where, -1, nil, "%s (%s) is not in the archive: left out when the archive was written", what, c.digest)
+		}
+		return node, nil
+	}
+	node.Present = true
+	if d.MediaType == mtOCIDescriptor {
+		a.add(SeverityWarning, "media_type_mismatch", at.where, -1, nil, "descriptor media type %s does not name a manifest or index", d.MediaType)
+	}
+	imgs := a.followBlob(c, d, node, at)
+	iw.under[d.Digest] = imgs
+	return node, imgs
+}
+
 // followBlob reads the blob a descriptor names and walks it: an index
 // recursively, a manifest into an image. It returns the images found.
-func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, where string, depth int, ref *topRef, parents []digest.Digest) []*Image {
-	_, _, err := a.document(c.entry.name)
-	if err != nil {
-		node.Kind = "unknown"
-		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%v", err)
-		return nil
-	}
-	var doc manifestOrIndex
-	if err := decodeStrict(c.entry.data, &doc); err != nil {
-		node.Kind = "unknown"
-		a.add(SeverityError, "invalid_json", where, -1, classOf(err), "%s: %v", c.entry.name, err)
-		return nil
-	}
-	kind, err := classify(&doc)
-	if err != nil {
-		node.Kind = "unknown"
-		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%s: %v", c.digest, err)
-		return nil
-	}
+func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, at walk) []*Image {
+	doc, kind := a.readDocument(c, at.where)
 	node.Kind = kind
-	a.checkMediaTypes(d.MediaType, doc.MediaType, kind, where)
+	if doc == nil {
+		return nil
+	}
+	a.checkMediaTypes(d.MediaType, doc.MediaType, kind, at.where)
 	switch kind {
 	case "index":
-		if a.indexOnStack[c.digest] {
-			a.add(SeverityError, "index_cycle", where, -1, ErrMalformed, "index %s contains itself", c.digest)
+		if !a.enterIndex(c.digest, at) {
 			return nil
 		}
-		if depth+1 > a.opts.Limits.MaxIndexDepth {
-			a.add(SeverityError, "index_too_deep", where, -1, ErrLimit, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
-			return nil
-		}
-		// An index reached from two different parents is walked on each
-		// path, so each path's names reach the images; the walks are
-		// counted and bounded.
-		if a.indexWalks++; a.indexWalks > a.opts.Limits.MaxEntries {
-			a.add(SeverityError, "index_too_large", where, -1, ErrLimit, "more than %d index walks", a.opts.Limits.MaxEntries)
-			return nil
-		}
-		a.indexOnStack[c.digest] = true
-		children, imgs := a.walkIndex(*doc.Manifests, where, depth+1, ref, append(parents[:len(parents):len(parents)], c.digest))
+		children, imgs := a.walkIndex(*doc.Manifests, at.into(c.digest))
 		node.Children = children
 		a.indexOnStack[c.digest] = false
 		return imgs
 	case "manifest":
-		return []*Image{a.manifestImage(c, d, &doc, where, ref, parents)}
+		return []*Image{a.manifestImage(c, d, doc, at)}
 	}
 	return nil
+}
+
+// readDocument parses and classifies the blob of a checked descriptor:
+// index or manifest, or nil and "unknown" after a finding.
+func (a *analysis) readDocument(c checked, where string) (*manifestOrIndex, string) {
+	_, _, err := a.document(c.entry.name)
+	if err != nil {
+		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%v", err)
+		return nil, "unknown"
+	}
+	var doc manifestOrIndex
+	if err := decodeStrict(c.entry.data, &doc); err != nil {
+		a.add(SeverityError, "invalid_json", where, -1, classOf(err), "%s: %v", c.entry.name, err)
+		return nil, "unknown"
+	}
+	kind, err := classify(&doc)
+	if err != nil {
+		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%s: %v", c.digest, err)
+		return nil, "unknown"
+	}
+	return &doc, kind
+}
+
+// enterIndex reports whether the index with digest d may be walked from
+// where at stands, and marks it on the stack: not when it contains itself,
+// nests too deep, or the walks of the archive exceed their bound.
+func (a *analysis) enterIndex(d digest.Digest, at walk) bool {
+	if a.indexOnStack[d] {
+		a.add(SeverityError, "index_cycle", at.where, -1, ErrMalformed, "index %s contains itself", d)
+		return false
+	}
+	if at.depth+1 > a.opts.Limits.MaxIndexDepth {
+		a.add(SeverityError, "index_too_deep", at.where, -1, ErrLimit, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
+		return false
+	}
+	// An index reached from two different parents is walked on each path,
+	// so each path's names reach the images; the walks are counted and
+	// bounded.
+	if a.indexWalks++; a.indexWalks > a.opts.Limits.MaxEntries {
+		a.add(SeverityError, "index_too_large", at.where, -1, ErrLimit, "more than %d index walks", a.opts.Limits.MaxEntries)
+		return false
+	}
+	a.indexOnStack[d] = true
+	return true
 }
 
 // classify says whether a parsed document is an index or a manifest,
@@ -291,26 +341,26 @@ func (a *analysis) mismatchWarn(where string, sev Severity, format string, args 
 }
 
 // manifestImage makes (or finds) the image of a manifest blob.
-func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex, where string, ref *topRef, parents []digest.Digest) *Image {
+func (a *analysis) manifestImage(c checked, d *descriptor, doc *manifestOrIndex, at walk) *Image {
 	img, ok := a.byManifest[c.digest]
 	if ok {
-		img.Sources = append(img.Sources, where)
+		img.Sources = append(img.Sources, at.where)
 	} else {
 		var i int
-		i, img = a.newImage(where)
+		i, img = a.newImage(at.where)
 		a.byManifest[c.digest] = img
 		img.ManifestDigest = c.entry.blob.Digest
-		img.manifestEntry = c.entry
+		a.work[img].manifest = c.entry
 		img.ManifestSize = c.entry.blob.Size
 		img.ManifestMediaType = doc.MediaType
 		if img.ManifestMediaType == "" {
 			img.ManifestMediaType = d.MediaType
 		}
-		img.IndexDigests = parents
+		img.IndexDigests = at.parents
 		img.Platform = d.Platform.String()
 		a.fillFromManifest(i, img, doc)
 	}
-	a.name(img, ref)
+	a.name(img, at.top)
 	return img
 }
 
@@ -342,7 +392,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 	img.Artifact = doc.ArtifactType != "" || !isConfigType(cfg.MediaType)
 	c := a.checkDescriptor(cfg, fmt.Sprintf("image[%d] config", i), i, SeverityError)
 	if c.entry != nil {
-		img.configEntry = c.entry
+		a.work[img].config = c.entry
 		img.ConfigPath = c.entry.name
 	}
 	for j := range doc.Layers {

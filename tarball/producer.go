@@ -3,40 +3,50 @@ package tarball
 import "strings"
 
 // producer names the tool that most likely wrote the archive, from
-// layout details only, and sets each image's ManifestOrigin.
+// layout details only.
 func (a *analysis) producer() string {
-	ar := a.res.Archive
-	uncompressed := true
+	switch a.res.Archive.Format {
+	case "docker-archive-v1":
+		return "docker save (before Docker 1.10)"
+	case "docker-archive+oci-layout":
+		if a.uncompressed() {
+			return "docker save (Docker 25-28, classic image store)"
+		}
+		return "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
+	case "docker-archive":
+		return a.dockerArchiveProducer()
+	}
+	return ""
+}
+
+// uncompressed reports whether no layer of any image is stored
+// compressed.
+func (a *analysis) uncompressed() bool {
 	for _, img := range a.res.Images {
 		for _, l := range img.Layers {
 			if l.Compression != "" && l.Compression != "none" {
-				uncompressed = false
+				return false
 			}
 		}
 	}
-	p := ""
-	switch ar.Format {
-	case "docker-archive-v1":
-		p = "docker save (before Docker 1.10)"
-	case "docker-archive+oci-layout":
-		if uncompressed {
-			p = "docker save (Docker 25-28, classic image store)"
-		} else {
-			p = "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
-		}
-	case "docker-archive":
-		p = a.dockerArchiveProducer()
-	}
+	return true
+}
+
+// setManifestOrigins says, for every image with a stored manifest, who
+// wrote it: Docker 25-28 writes a manifest of its own over uncompressed
+// layers ("producer"); any other stored manifest can be the registry's
+// ("original").
+func (a *analysis) setManifestOrigins() {
+	own := a.res.Archive.Format == "docker-archive+oci-layout" && a.uncompressed()
 	for _, img := range a.res.Images {
-		if img.ManifestDigest == "" {
-			continue
-		}
-		img.ManifestOrigin = "original"
-		if ar.Format == "docker-archive+oci-layout" && uncompressed {
+		switch {
+		case img.ManifestDigest == "":
+		case own:
 			img.ManifestOrigin = "producer"
+		default:
+			img.ManifestOrigin = "original"
 		}
 	}
-	return p
 }
 
 func (a *analysis) dockerArchiveProducer() string {

@@ -443,11 +443,12 @@ func orAbsent(l Layer) string {
 
 // manifestDoc returns the parsed stored manifest of img, or nil.
 func (r *Result) manifestDoc(img *Image) *manifestOrIndex {
-	if img.manifestEntry == nil || img.manifestEntry.data == nil {
+	data, err := r.stored(img.ManifestDigest, "manifest")
+	if err != nil {
 		return nil
 	}
 	var doc manifestOrIndex
-	if decodeStrict(img.manifestEntry.data, &doc) != nil {
+	if decodeStrict(data, &doc) != nil {
 		return nil
 	}
 	return &doc

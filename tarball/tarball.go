@@ -207,6 +207,11 @@ type Result struct {
 	Unreferenced []Blob `json:"unreferenced_blobs"`
 	// Findings lists every problem and observation.
 	Findings []Finding `json:"findings"`
+
+	// content holds the configs and manifests of the images by digest:
+	// what ConfigBytes, ManifestBytes and Prove read. A Result decoded
+	// from JSON has none, and they say so.
+	content map[digest.Digest]storedDoc
 }
 
 // Archive describes the archive as a whole.
