@@ -63,17 +63,17 @@ func (a *analysis) has(name string) bool {
 	return ok
 }
 
-// add records a finding; class is one of the Err* classes, or nil for an
-// observation that is not a problem.
-func (a *analysis) add(sev Severity, kind, subject string, image int, class error, format string, args ...any) {
-	a.res.Findings = append(a.res.Findings, newFinding(sev, kind, subject, image, class, format, args...))
+// add records a finding of kind k about subject (and image i, or -1),
+// with its message.
+func (a *analysis) add(k Kind, subject string, image int, format string, args ...any) {
+	a.res.Findings = append(a.res.Findings, newFinding(k, subject, image, format, args...))
 }
 
-// mismatch records a false claim with both values.
-func (a *analysis) mismatch(kind, subject string, image int, field, declared, computed string) {
+// mismatch records a false claim of kind k with both values.
+func (a *analysis) mismatch(k Kind, subject string, image int, field, declared, computed string) {
 	err := &MismatchError{Subject: subject, Field: field, Declared: declared, Computed: computed}
 	a.res.Findings = append(a.res.Findings, Finding{
-		Severity: SeverityError, Class: "mismatch", Kind: kind, Subject: subject, Image: image,
+		Severity: k.Severity, Class: k.ClassName(), Kind: k.Name, Subject: subject, Image: image,
 		Message:  fmt.Sprintf("%s: archive says %s, computed %s", field, declared, computed),
 		Declared: declared, Computed: computed, Err: err,
 	})
@@ -100,7 +100,7 @@ func (a *analysis) run() {
 	if hasLayout {
 		a.checkLayoutFile()
 	} else if hasIndex {
-		a.add(SeverityWarning, "missing_oci_layout", "oci-layout", -1, nil, "index.json without an oci-layout file")
+		a.add(kindMissingOCILayout, "oci-layout", -1, "index.json without an oci-layout file")
 	}
 	if hasIndex {
 		a.readIndexJSON()
@@ -119,7 +119,7 @@ func (a *analysis) run() {
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()
 	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
-		a.add(SeverityError, "no_images", "archive", -1, ErrMalformed, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
+		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)

@@ -161,6 +161,7 @@ func arCheck(t *testing.T, fx arFixture) {
 		t.Fatalf("Open: %v", err)
 	}
 
+	checkKinds(t, res)
 	if got := res.Archive.Container; got != want.Container {
 		t.Errorf("container = %q, want %q", got, want.Container)
 	}

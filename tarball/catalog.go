@@ -60,15 +60,16 @@ func newCatalog(opts *Options) *catalog {
 	return &catalog{entries: map[string]*entry{}, maxRetain: opts.Limits.MaxMetadataBytes}
 }
 
-func (c *catalog) problem(kind, subject string, err error, format string, args ...any) {
-	c.findings = append(c.findings, newFinding(SeverityError, kind, subject, -1, err, format, args...))
+// problem records a finding of kind k about an entry of the archive.
+func (c *catalog) problem(k Kind, subject string, format string, args ...any) {
+	c.findings = append(c.findings, newFinding(k, subject, -1, format, args...))
 }
 
 // add records e unless its name is taken; a repeated name is an error,
 // because tools disagree on which copy wins.
 func (c *catalog) add(e *entry) bool {
 	if _, dup := c.entries[e.name]; dup {
-		c.problem("duplicate_entry", e.name, ErrMalformed, "entry %q appears more than once; tools disagree on which copy wins", e.name)
+		c.problem(kindDuplicateEntry, e.name, "entry %q appears more than once; tools disagree on which copy wins", e.name)
 		return false
 	}
 	c.entries[e.name] = e

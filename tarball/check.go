@@ -31,12 +31,12 @@ func (a *analysis) checkImage(i int, img *Image) {
 	}
 	_, data, err := a.document(e.name)
 	if err != nil {
-		a.add(SeverityError, "invalid_json", prefix+" config", i, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%v", err)
 		return
 	}
 	var cfg imageConfig
 	if err := decodeStrict(data, &cfg); err != nil {
-		a.add(SeverityError, "invalid_json", prefix+" config", i, classOf(err), "%s: %v", e.name, err)
+		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%s: %v", e.name, err)
 		return
 	}
 	img.Created = cfg.Created
@@ -45,20 +45,20 @@ func (a *analysis) checkImage(i int, img *Image) {
 	}
 	if cfg.RootFS == nil || cfg.RootFS.DiffIDs == nil {
 		if len(img.Layers) > 0 || cfg.RootFS == nil {
-			a.add(SeverityError, "no_rootfs", prefix+" config", i, ErrMalformed, "config has no rootfs.diff_ids")
+			a.add(kindNoRootFS, prefix+" config", i, "config has no rootfs.diff_ids")
 		}
 		return
 	}
 	ids := cfg.RootFS.DiffIDs
 	if len(ids) != len(img.Layers) {
-		a.mismatch("layer_count_mismatch", prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
+		a.mismatch(kindLayerCountMismatch, prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
 	}
 	known := map[string]bool{}
 	for j, s := range ids {
 		known[s] = true
 		d, err := ParseDigest(s)
 		if err != nil {
-			a.add(SeverityError, "bad_digest", fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, classOf(err), "%v", err)
+			a.add(kindBadDigest.causedBy(err), fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, "%v", err)
 			continue
 		}
 		if j >= len(img.Layers) {
@@ -67,7 +67,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 		l := &img.Layers[j]
 		l.ConfigDiffID = d
 		if l.Present && l.DiffID != "" && l.DiffID != d {
-			a.mismatch("diff_id_mismatch", fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id of "+l.Path, d.String(), l.DiffID.String())
+			a.mismatch(kindDiffIDMismatch, fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id of "+l.Path, d.String(), l.DiffID.String())
 		}
 	}
 	a.chainIDs(img)
@@ -75,7 +75,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	// Sorted: map order would make the findings' order change run to run.
 	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
 		if !known[k] {
-			a.add(SeverityWarning, "layer_sources_unknown_diff_id", prefix+" LayerSources", i, nil, "LayerSources names %s, which is not among the config's diff_ids", k)
+			a.add(kindLayerSourcesUnknown, prefix+" LayerSources", i, "LayerSources names %s, which is not among the config's diff_ids", k)
 		}
 	}
 }
@@ -89,17 +89,17 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
 	subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 	want, isLayer := layerCompression(l.MediaType)
 	if l.MediaType != "" && isLayer && want != l.Compression {
-		a.mismatch("media_type_mismatch", subject, i, "compression ("+l.MediaType+")", want, l.Compression)
+		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", want, l.Compression)
 	}
 	e, _, _ := a.cat.lookup(l.Path)
 	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
 		// A stream that does not decode is damaged content, a false
 		// claim like a wrong digest, not an unreadable archive.
-		kind, class := "corrupt_compression", ErrMismatch
+		k := kindCorruptCompression
 		if errors.Is(e.blob.DiffIDErr, ErrLimit) {
-			kind, class = "limit_exceeded", ErrLimit
+			k = kindLimitExceeded
 		}
-		a.add(SeverityError, kind, subject, i, class, "%s: %v", l.Path, e.blob.DiffIDErr)
+		a.add(k, subject, i, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}
 }
 
@@ -142,7 +142,7 @@ func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 		img.History = append(img.History, e)
 	}
 	if len(cfg.History) > 0 && next != len(img.Layers) {
-		a.add(SeverityWarning, "history_mismatch", fmt.Sprintf("image[%d] config history", i), i, nil,
+		a.add(kindHistoryMismatch, fmt.Sprintf("image[%d] config history", i), i,
 			"%d history entries make a layer, the image has %d layers", next, len(img.Layers))
 	}
 }
@@ -161,17 +161,17 @@ func (a *analysis) checkBlobs() {
 		}
 		d, err := ParseDigest(parts[1] + ":" + parts[2])
 		if err != nil {
-			a.add(SeverityWarning, "unexpected_blob_name", name, -1, nil, "not a blob name: %v", err)
+			a.add(kindUnexpectedBlobName, name, -1, "not a blob name: %v", err)
 			continue
 		}
 		if e.kind != kindFile {
 			if !a.referenced[name] {
-				a.add(SeverityWarning, "unexpected_blob_type", name, -1, nil, "blob is not a regular file")
+				a.add(kindUnexpectedBlobType, name, -1, "blob is not a regular file")
 			}
 			continue
 		}
 		if !a.referenced[name] && e.blob.Digest != d {
-			a.mismatch("digest_mismatch", name, -1, "digest in file name", d.String(), e.blob.Digest.String())
+			a.mismatch(kindDigestMismatch, name, -1, "digest in file name", d.String(), e.blob.Digest.String())
 		}
 		if a.referenced[name] {
 			continue
@@ -182,7 +182,7 @@ func (a *analysis) checkBlobs() {
 		})
 	}
 	if len(a.res.Unreferenced) > 0 {
-		a.add(SeverityInfo, "unreferenced_blobs", "blobs/", -1, nil, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
+		a.add(kindUnreferencedBlobs, "blobs/", -1, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
 	}
 }
 

@@ -43,25 +43,25 @@ func refPath(p string) (string, error) {
 func (a *analysis) readManifestJSON() {
 	_, data, err := a.document("manifest.json")
 	if err != nil {
-		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "manifest.json", -1, "%v", err)
 		return
 	}
 	var raw any
 	if err := decodeStrict(data, &raw); err != nil {
-		a.add(SeverityError, "invalid_json", "manifest.json", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "manifest.json", -1, "%v", err)
 		return
 	}
 	if _, isArray := raw.([]any); !isArray {
-		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, ErrMalformed, "manifest.json is %s, not an array of images", jsonKind(raw))
+		a.add(kindInvalidManifest, "manifest.json", -1, "manifest.json is %s, not an array of images", jsonKind(raw))
 		return
 	}
 	var entries *[]dockerManifestEntry
 	if err := decodeStrict(data, &entries); err != nil {
-		a.add(SeverityError, "invalid_manifest", "manifest.json", -1, classOf(err), "%v", err)
+		a.add(kindInvalidManifest.causedBy(err), "manifest.json", -1, "%v", err)
 		return
 	}
 	if strings.Contains(string(data), `"config"`) && !strings.Contains(string(data), `"Config"`) {
-		a.add(SeverityInfo, "lowercase_keys", "manifest.json", -1, nil, "manifest.json uses lower-case keys (as Jib writes them)")
+		a.add(kindLowercaseKeys, "manifest.json", -1, "manifest.json uses lower-case keys (as Jib writes them)")
 	}
 	for i := range *entries {
 		a.dockerImage(i, &(*entries)[i])
@@ -159,7 +159,7 @@ func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
 		if prev, dup := a.dockerTagged[k]; dup && prev != i {
 			// docker load leaves the tag on whichever image it loads
 			// last: which image the tag names cannot be told.
-			a.add(SeverityError, "duplicate_tag", src, i, ErrMalformed, "tag %s is also claimed by image[%d]", t, prev)
+			a.add(kindDuplicateTag, src, i, "tag %s is also claimed by image[%d]", t, prev)
 		}
 		a.dockerTagged[k] = i
 	}
@@ -169,7 +169,7 @@ func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
 // it against the digest its file name claims.
 func (a *analysis) dockerConfig(i int, img *Image, subject, declared string, cfg dockerRef) {
 	if cfg.err != nil {
-		a.add(SeverityError, "missing_blob", subject, i, classOf(cfg.err), "Config %q: %v", declared, cfg.err)
+		a.add(kindMissingBlob.causedBy(cfg.err), subject, i, "Config %q: %v", declared, cfg.err)
 		return
 	}
 	if w := a.work[img]; w.config == nil {
@@ -181,7 +181,7 @@ func (a *analysis) dockerConfig(i int, img *Image, subject, declared string, cfg
 		claimed = claimedByName(reConfigName, path.Base(cfg.path))
 	}
 	if claimed != "" && claimed != cfg.entry.blob.Digest {
-		a.mismatch("digest_mismatch", subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
+		a.mismatch(kindDigestMismatch, subject, i, "digest in file name "+cfg.path, claimed.String(), cfg.entry.blob.Digest.String())
 	}
 }
 
@@ -190,7 +190,7 @@ func (a *analysis) dockerConfig(i int, img *Image, subject, declared string, cfg
 func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Layer {
 	layer := Layer{Path: l.path, ClaimedSize: -1, LinkTarget: l.via}
 	if l.err != nil {
-		a.add(SeverityError, "missing_blob", subject, i, classOf(l.err), "layer %q: %v", declared, l.err)
+		a.add(kindMissingBlob.causedBy(l.err), subject, i, "layer %q: %v", declared, l.err)
 		return layer
 	}
 	claimed := claimedByName(reLayerName, l.path)
@@ -200,7 +200,7 @@ func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Lay
 	layer.ClaimedDigest = claimed
 	a.fillLayer(&layer, l.entry)
 	if claimed != "" && claimed != l.entry.blob.Digest {
-		a.mismatch("digest_mismatch", subject, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
+		a.mismatch(kindDigestMismatch, subject, i, "digest in file name "+l.path, claimed.String(), l.entry.blob.Digest.String())
 	}
 	return layer
 }
@@ -235,7 +235,7 @@ func (a *analysis) crossCheckNames() {
 	if len(a.indexTags) == 0 {
 		for i, img := range a.res.Images {
 			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
-				a.add(SeverityWarning, "not_in_index", img.Sources[0], i, nil, "image is in manifest.json but not in index.json (moby #51389)")
+				a.add(kindNotInIndex, img.Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
 			}
 		}
 		return
@@ -258,7 +258,7 @@ func (a *analysis) crossCheckNames() {
 			}
 		}
 		if !same {
-			a.add(SeverityError, "index_manifest_disagree", "manifest.json", i, ErrMismatch,
+			a.add(kindIndexManifestDisagree, "manifest.json", i,
 				"manifest.json and index.json both name %s but describe different images", t)
 		}
 	}

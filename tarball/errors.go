@@ -75,43 +75,57 @@ type Finding struct {
 	Err error `json:"-"`
 }
 
-// classes pairs every class with its name, in the order they are tried.
+// classes pairs every class with its name, in the order they are tried:
+// the one table of classes. ClassOf and ClassNamed give it to tests and
+// other packages.
 var classes = []struct {
 	err  error
 	name string
 }{{ErrMismatch, "mismatch"}, {ErrMissing, "missing"}, {ErrMalformed, "malformed"}, {ErrLimit, "limit"}, {ErrUnsupported, "unsupported"}}
 
-// className names err's class, or "info" when it has none.
-func className(err error) string {
+// ClassOf returns the name of err's class (mismatch, missing, malformed,
+// limit or unsupported) and its sentinel, or "" and nil when err has none.
+func ClassOf(err error) (string, error) {
 	for _, c := range classes {
 		if errors.Is(err, c.err) {
-			return c.name
+			return c.name, c.err
 		}
+	}
+	return "", nil
+}
+
+// ClassNamed returns the sentinel of the class called name (mismatch,
+// missing, malformed, limit or unsupported), or nil.
+func ClassNamed(name string) error {
+	for _, c := range classes {
+		if c.name == name {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// className names err's class, or "info" when it has none, as
+// Finding.Class does.
+func className(err error) string {
+	if name, _ := ClassOf(err); name != "" {
+		return name
 	}
 	return "info"
 }
 
-// classOf returns the class err carries, and ErrMalformed when it
-// carries none.
-func classOf(err error) error {
-	for _, c := range classes {
-		if errors.Is(err, c.err) {
-			return c.err
-		}
-	}
-	return ErrMalformed
-}
-
-func newFinding(sev Severity, kind, subject string, image int, class error, format string, args ...any) Finding {
+// newFinding makes a finding of kind k; its Err carries k's class.
+func newFinding(k Kind, subject string, image int, format string, args ...any) Finding {
 	msg := fmt.Sprintf(format, args...)
-	f := Finding{Severity: sev, Kind: kind, Subject: subject, Image: image, Message: msg, Class: "info"}
-	if class != nil {
-		f.Class = className(class)
-		f.Err = &findingError{class: class, msg: subject + ": " + msg}
+	f := Finding{Severity: k.Severity, Kind: k.Name, Subject: subject, Image: image, Message: msg, Class: k.ClassName()}
+	if k.Class != nil {
+		f.Err = &findingError{class: k.Class, msg: subject + ": " + msg}
 	}
 	return f
 }
 
+// findingError is the Err of a finding: its subject and message, and its
+// class for errors.Is.
 type findingError struct {
 	class error
 	msg   string

@@ -177,6 +177,7 @@ func checkFixture(t *testing.T, fx fixture) {
 		t.Fatalf("%s: Open: %v (expected problems: %v)", fx.name, err, wantErrors)
 	}
 
+	checkKinds(t, res)
 	if res.Archive.Container != want.Container {
 		errorf("container", want.Container, res.Archive.Container)
 	}

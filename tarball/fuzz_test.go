@@ -183,6 +183,7 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 	if res == nil {
 		t.Fatal("nil result and nil error")
 	}
+	checkKinds(t, res)
 	errorFindings := 0
 	for i, f := range res.Findings {
 		if f.Kind == "" || f.Subject == "" || f.Class == "" || f.Message == "" {

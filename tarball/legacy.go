@@ -19,12 +19,12 @@ var (
 func (a *analysis) readV1() {
 	_, data, err := a.document("repositories")
 	if err != nil {
-		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "repositories", -1, "%v", err)
 		return
 	}
 	var repos map[string]map[string]string
 	if err := decodeStrict(data, &repos); err != nil {
-		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "repositories", -1, "%v", err)
 		return
 	}
 	byTop := map[string]*Image{}
@@ -53,37 +53,37 @@ func (a *analysis) readV1() {
 		}
 	}
 	if len(byTop) > 0 {
-		a.add(SeverityWarning, "unverifiable", "archive", -1, nil,
+		a.add(kindUnverifiable, "archive", -1,
 			"written by docker save before Docker 1.10: no config and no manifest, so no digest is claimed anywhere; layers are hashed but nothing can be verified")
 	}
 }
 
 func (a *analysis) v1Image(top string) *Image {
 	if !reV1ID.MatchString(top) {
-		a.add(SeverityError, "bad_v1_id", "repositories", -1, ErrMalformed, "layer ID %q is not 64 hex characters", top)
+		a.add(kindBadV1ID, "repositories", -1, "layer ID %q is not 64 hex characters", top)
 		return nil
 	}
 	var chain []string
 	seen := map[string]bool{}
 	for id := top; id != ""; {
 		if seen[id] || len(chain) > a.opts.Limits.MaxEntries {
-			a.add(SeverityError, "v1_chain_loop", id+"/json", -1, ErrMalformed, "parent chain loops")
+			a.add(kindV1ChainLoop, id+"/json", -1, "parent chain loops")
 			return nil
 		}
 		seen[id] = true
 		chain = append(chain, id)
 		_, data, err := a.document(id + "/json")
 		if err != nil {
-			a.add(SeverityError, "missing_blob", id+"/json", -1, classOf(err), "%v", err)
+			a.add(kindMissingBlob.causedBy(err), id+"/json", -1, "%v", err)
 			break
 		}
 		var v v1JSON
 		if err := decodeStrict(data, &v); err != nil {
-			a.add(SeverityError, "invalid_json", id+"/json", -1, classOf(err), "%v", err)
+			a.add(kindInvalidJSON.causedBy(err), id+"/json", -1, "%v", err)
 			break
 		}
 		if v.Parent != "" && !reV1ID.MatchString(v.Parent) {
-			a.add(SeverityError, "bad_v1_id", id+"/json", -1, ErrMalformed, "parent %q is not 64 hex characters", v.Parent)
+			a.add(kindBadV1ID, id+"/json", -1, "parent %q is not 64 hex characters", v.Parent)
 			break
 		}
 		id = v.Parent
@@ -95,7 +95,7 @@ func (a *analysis) v1Image(top string) *Image {
 		l := Layer{Path: id + "/layer.tar", ClaimedSize: -1}
 		e, via, err := a.cat.lookup(l.Path)
 		if err != nil {
-			a.add(SeverityError, "missing_blob", fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, classOf(err), "%v", err)
+			a.add(kindMissingBlob.causedBy(err), fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, "%v", err)
 		} else {
 			a.referenced[e.name] = true
 			l.LinkTarget = via

@@ -12,18 +12,18 @@ import (
 func (a *analysis) checkLayoutFile() {
 	_, data, err := a.document("oci-layout")
 	if err != nil {
-		a.add(SeverityError, "invalid_json", "oci-layout", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "oci-layout", -1, "%v", err)
 		return
 	}
 	var v struct {
 		ImageLayoutVersion string `json:"imageLayoutVersion"`
 	}
 	if err := decodeStrict(data, &v); err != nil {
-		a.add(SeverityError, "invalid_json", "oci-layout", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "oci-layout", -1, "%v", err)
 		return
 	}
 	if v.ImageLayoutVersion != "1.0.0" {
-		a.add(SeverityError, "unsupported_layout", "oci-layout", -1, ErrUnsupported, "imageLayoutVersion %q; tardigest reads 1.0.0", v.ImageLayoutVersion)
+		a.add(kindUnsupportedLayout, "oci-layout", -1, "imageLayoutVersion %q; tardigest reads 1.0.0", v.ImageLayoutVersion)
 	}
 }
 
@@ -35,42 +35,38 @@ type checked struct {
 }
 
 // checkDescriptor finds the blob a descriptor names and checks its digest
-// and size. A missing blob is reported with missingSev (the caller knows
-// whether absence is expected), unless missingSev is empty.
-func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, missingSev Severity) checked {
+// and size. A missing blob is a finding of kind missing (the caller knows
+// whether absence is expected), or none when missing is nil.
+func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, missing *Kind) checked {
 	dg, err := ParseDigest(d.Digest)
 	if err != nil {
-		a.add(SeverityError, "bad_digest", subject, image, classOf(err), "%v", err)
+		a.add(kindBadDigest.causedBy(err), subject, image, "%v", err)
 		return checked{}
 	}
 	if d.Size < 0 {
-		a.add(SeverityError, "bad_size", subject, image, ErrMalformed, "negative size %d", d.Size)
+		a.add(kindBadSize, subject, image, "negative size %d", d.Size)
 	}
 	p := blobPath(dg)
 	e, via, err := a.cat.lookup(p)
 	if err != nil {
 		if errors.Is(err, ErrMissing) {
-			if missingSev != "" {
-				class := error(ErrMissing)
-				if missingSev != SeverityError {
-					class = nil
-				}
-				a.add(missingSev, "missing_blob", subject, image, class, "blob %s (%s) is not in the archive", dg, d.MediaType)
+			if missing != nil {
+				a.add(*missing, subject, image, "blob %s (%s) is not in the archive", dg, d.MediaType)
 			}
 		} else {
-			a.add(SeverityError, "bad_entry", subject, image, classOf(err), "%v", err)
+			a.add(kindBadEntry.causedBy(err), subject, image, "%v", err)
 		}
 		return checked{digest: dg}
 	}
 	a.referenced[e.name] = true
 	if via != "" {
-		a.add(SeverityError, "blob_is_link", subject, image, ErrMalformed, "blob %q is a link to %q; layout blobs must be files", p, via)
+		a.add(kindBlobIsLink, subject, image, "blob %q is a link to %q; layout blobs must be files", p, via)
 	}
 	if e.blob.Digest != dg {
-		a.mismatch("digest_mismatch", subject, image, "digest", dg.String(), e.blob.Digest.String())
+		a.mismatch(kindDigestMismatch, subject, image, "digest", dg.String(), e.blob.Digest.String())
 	}
 	if d.Size >= 0 && e.blob.Size != d.Size {
-		a.mismatch("size_mismatch", subject, image, "size", fmt.Sprint(d.Size), fmt.Sprint(e.blob.Size))
+		a.mismatch(kindSizeMismatch, subject, image, "size", fmt.Sprint(d.Size), fmt.Sprint(e.blob.Size))
 	}
 	return checked{digest: dg, entry: e, via: via}
 }
@@ -88,24 +84,24 @@ func (a *analysis) readIndexJSON() {
 		a.res.Archive.IndexJSONDigest = e.blob.Digest
 	}
 	if err != nil {
-		a.add(SeverityError, "invalid_json", "index.json", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "index.json", -1, "%v", err)
 		return
 	}
 	var idx manifestOrIndex
 	if err := decodeStrict(data, &idx); err != nil {
-		a.add(SeverityError, "invalid_json", "index.json", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "index.json", -1, "%v", err)
 		return
 	}
 	if idx.Manifests == nil {
 		if a.has("manifest.json") {
-			a.add(SeverityInfo, "null_index", "index.json", -1, nil, "index.json lists no manifests (Docker 25.0.0 writes \"manifests\": null); manifest.json describes the images")
+			a.add(kindNullIndex, "index.json", -1, "index.json lists no manifests (Docker 25.0.0 writes \"manifests\": null); manifest.json describes the images")
 		} else {
-			a.add(SeverityError, "invalid_index", "index.json", -1, ErrMalformed, "index.json has no manifests array")
+			a.add(kindInvalidIndex, "index.json", -1, "index.json has no manifests array")
 		}
 		return
 	}
 	if idx.Config != nil || idx.Layers != nil {
-		a.add(SeverityError, "ambiguous_document", "index.json", -1, ErrMalformed, "index.json has both manifests and config/layers")
+		a.add(kindAmbiguousDocument, "index.json", -1, "index.json has both manifests and config/layers")
 		return
 	}
 	a.res.Index, _ = a.walkIndex(*idx.Manifests, walk{where: "index.json"})
@@ -162,7 +158,7 @@ func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image
 		images = append(images, imgs...)
 	}
 	if iw.repeats > 0 {
-		a.add(SeverityWarning, "repeated_descriptor", w.where, -1, nil, "%d descriptors repeat a digest listed earlier in the same index", iw.repeats)
+		a.add(kindRepeatedDescriptor, w.where, -1, "%d descriptors repeat a digest listed earlier in the same index", iw.repeats)
 	}
 	return nodes, images
 }
@@ -191,11 +187,11 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 	// A platform manifest missing under a nested index is normal: a
 	// single-platform save of a multi-platform image keeps the index and
 	// leaves the other platforms out (moby #49473).
-	sev := SeverityError
+	missing := &kindMissingBlob
 	if w.depth > 0 {
-		sev = ""
+		missing = nil
 	}
-	c := a.checkDescriptor(d, at.where, -1, sev)
+	c := a.checkDescriptor(d, at.where, -1, missing)
 	node.Digest = c.digest
 	if c.entry == nil {
 		if w.depth > 0 && c.digest != "" {
@@ -204,13 +200,13 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 			if p := d.Platform.String(); p != "" {
 				what = "platform " + p
 			}
-			a.add(SeverityInfo, "absent_platform", at.where, -1, nil, "%s (%s) is not in the archive: left out when the archive was written", what, c.digest)
+			a.add(kindAbsentPlatform, at.where, -1, "%s (%s) is not in the archive: left out when the archive was written", what, c.digest)
 		}
 		return node, nil
 	}
 	node.Present = true
 	if d.MediaType == mtOCIDescriptor {
-		a.add(SeverityWarning, "media_type_mismatch", at.where, -1, nil, "descriptor media type %s does not name a manifest or index", d.MediaType)
+		a.add(kindMediaTypeDiffers, at.where, -1, "descriptor media type %s does not name a manifest or index", d.MediaType)
 	}
 	imgs := a.followBlob(c, d, node, at)
 	iw.under[d.Digest] = imgs
@@ -246,17 +242,17 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, at walk
 func (a *analysis) readDocument(c checked, where string) (*manifestOrIndex, string) {
 	_, _, err := a.document(c.entry.name)
 	if err != nil {
-		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%v", err)
+		a.add(kindUnknownBlob.causedBy(err), where, -1, "%v", err)
 		return nil, "unknown"
 	}
 	var doc manifestOrIndex
 	if err := decodeStrict(c.entry.data, &doc); err != nil {
-		a.add(SeverityError, "invalid_json", where, -1, classOf(err), "%s: %v", c.entry.name, err)
+		a.add(kindInvalidJSON.causedBy(err), where, -1, "%s: %v", c.entry.name, err)
 		return nil, "unknown"
 	}
 	kind, err := classify(&doc)
 	if err != nil {
-		a.add(SeverityError, "unknown_blob", where, -1, classOf(err), "%s: %v", c.digest, err)
+		a.add(kindUnknownBlob.causedBy(err), where, -1, "%s: %v", c.digest, err)
 		return nil, "unknown"
 	}
 	return &doc, kind
@@ -267,18 +263,18 @@ func (a *analysis) readDocument(c checked, where string) (*manifestOrIndex, stri
 // nests too deep, or the walks of the archive exceed their bound.
 func (a *analysis) enterIndex(d digest.Digest, at walk) bool {
 	if a.indexOnStack[d] {
-		a.add(SeverityError, "index_cycle", at.where, -1, ErrMalformed, "index %s contains itself", d)
+		a.add(kindIndexCycle, at.where, -1, "index %s contains itself", d)
 		return false
 	}
 	if at.depth+1 > a.opts.Limits.MaxIndexDepth {
-		a.add(SeverityError, "index_too_deep", at.where, -1, ErrLimit, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
+		a.add(kindIndexTooDeep, at.where, -1, "indexes nest deeper than %d", a.opts.Limits.MaxIndexDepth)
 		return false
 	}
 	// An index reached from two different parents is walked on each path,
 	// so each path's names reach the images; the walks are counted and
 	// bounded.
 	if a.indexWalks++; a.indexWalks > a.opts.Limits.MaxEntries {
-		a.add(SeverityError, "index_too_large", at.where, -1, ErrLimit, "more than %d index walks", a.opts.Limits.MaxEntries)
+		a.add(kindIndexTooLarge, at.where, -1, "more than %d index walks", a.opts.Limits.MaxEntries)
 		return false
 	}
 	a.indexOnStack[d] = true
@@ -324,20 +320,12 @@ func (a *analysis) checkMediaTypes(declared, own, kind, where string) {
 		declaredKind = "manifest"
 	}
 	if declaredKind != "" && declaredKind != kind {
-		a.mismatchWarn(where, SeverityError, "descriptor says %s (%s), blob is an %s", declared, declaredKind, kind)
+		a.add(kindMediaTypeMismatch, where, -1, "descriptor says %s (%s), blob is an %s", declared, declaredKind, kind)
 		return
 	}
 	if own != "" && own != declared {
-		a.mismatchWarn(where, SeverityWarning, "descriptor media type %s, blob says %s", declared, own)
+		a.add(kindMediaTypeDiffers, where, -1, "descriptor media type %s, blob says %s", declared, own)
 	}
-}
-
-func (a *analysis) mismatchWarn(where string, sev Severity, format string, args ...any) {
-	class := error(nil)
-	if sev == SeverityError {
-		class = ErrMismatch
-	}
-	a.add(sev, "media_type_mismatch", where, -1, class, format, args...)
 }
 
 // manifestImage makes (or finds) the image of a manifest blob.
@@ -390,7 +378,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 	cfg := doc.Config
 	img.ConfigMediaType = cfg.MediaType
 	img.Artifact = doc.ArtifactType != "" || !isConfigType(cfg.MediaType)
-	c := a.checkDescriptor(cfg, fmt.Sprintf("image[%d] config", i), i, SeverityError)
+	c := a.checkDescriptor(cfg, fmt.Sprintf("image[%d] config", i), i, &kindMissingBlob)
 	if c.entry != nil {
 		a.work[img].config = c.entry
 		img.ConfigPath = c.entry.name
@@ -402,17 +390,17 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 		}
 		subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 		foreign := isForeign(ld.MediaType) || len(ld.URLs) > 0
-		sev := SeverityError
+		missing := &kindMissingBlob
 		if foreign {
-			sev = SeverityWarning
+			missing = &kindMissingForeignBlob
 		}
-		lc := a.checkDescriptor(ld, subject, i, sev)
+		lc := a.checkDescriptor(ld, subject, i, missing)
 		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
 			l.Path = blobPath(lc.digest)
 		}
 		if foreign && lc.entry == nil {
-			a.add(SeverityWarning, "foreign_layer", subject, i, nil, "non-distributable layer %s is not in the archive and cannot be checked offline; its urls are never fetched", lc.digest)
+			a.add(kindForeignLayer, subject, i, "non-distributable layer %s is not in the archive and cannot be checked offline; its urls are never fetched", lc.digest)
 		}
 		a.fillLayer(&l, lc.entry)
 		img.Layers = append(img.Layers, l)

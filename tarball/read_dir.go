@@ -38,7 +38,7 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 			e.kind = kindDir
 		case t&fs.ModeSymlink != 0:
 			e.kind = kindOther
-			cat.problem("symlink_in_layout", name, ErrMalformed, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
+			cat.problem(kindSymlinkInLayout, name, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
 		case t.IsRegular():
 			info, err := d.Info()
 			if err != nil {

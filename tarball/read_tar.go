@@ -55,7 +55,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		last = hdr.Name
 		name, err := cleanName(hdr.Name)
 		if err != nil {
-			cat.problem("bad_entry_name", hdr.Name, err, "%v", err)
+			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)
 			continue
 		}
 		if name == "" {
@@ -75,7 +75,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			}
 			e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
 			if err != nil {
-				cat.problem("bad_link", name, err, "%v", err)
+				cat.problem(kindBadLink.causedBy(err), name, "%v", err)
 				e.kind = kindOther
 			}
 		case tar.TypeDir:
