@@ -137,13 +137,13 @@ func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
 		who = "an unknown producer"
 	}
 	switch img.ManifestOrigin {
-	case "original":
+	case tarball.OriginalManifest:
 		d := img.RegistryDigest()
 		if failed {
 			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
 		}
 		return fmt.Sprintf("stored and verified: %s", d)
-	case "producer":
+	case tarball.ProducerManifest:
 		return fmt.Sprintf("not stored in this archive (its manifest was written by %s over uncompressed layers): use --against", who)
 	}
 	return fmt.Sprintf("not stored in this archive (written by %s): use --against", who)
@@ -260,9 +260,9 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 		ew.printf("  containerd   n/a: no index.json entry leads to this image\n")
 	}
 	switch img.ManifestOrigin {
-	case "original":
+	case tarball.OriginalManifest:
 		ew.printf("  manifest     %s  (stored as written by the registry or builder)\n", img.ManifestDigest)
-	case "producer":
+	case tarball.ProducerManifest:
 		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's)\n", img.ManifestDigest)
 	default:
 		ew.printf("  manifest     none stored\n")
@@ -292,7 +292,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 func absentPlatforms(nodes []*tarball.IndexNode) []string {
 	var out []string
 	for _, n := range nodes {
-		if n.Kind == "absent" {
+		if n.Kind == tarball.NodeAbsent {
 			p := n.Platform
 			if p == "" {
 				p = n.Digest.String()

@@ -45,7 +45,7 @@ func ImageRows(res *tarball.Result) []ImageRow {
 		}
 		switch base.Digest = img.RegistryDigest(); {
 		case base.Digest != "":
-		case img.ManifestOrigin == "producer":
+		case img.ManifestOrigin == tarball.ProducerManifest:
 			base.DigestNote = "the archive's manifest was written by " + res.Archive.Producer + " over uncompressed layers, not by the registry"
 		default:
 			base.DigestNote = "no manifest is stored in this archive; use verify --against with one captured from the registry"

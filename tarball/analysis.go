@@ -41,7 +41,7 @@ type imageWork struct {
 	layerSources map[string]descriptor
 }
 
-func analyze(cat *catalog, container string, opts *Options) *Result {
+func analyze(cat *catalog, container Container, opts *Options) *Result {
 	a := &analysis{
 		cat:          cat,
 		opts:         opts,
@@ -85,17 +85,17 @@ func (a *analysis) run() {
 	ar := &a.res.Archive
 	switch {
 	case hasManifest && (hasIndex || hasLayout):
-		ar.Format = "docker-archive+oci-layout"
+		ar.Format = FormatDockerOCI
 	case hasManifest:
-		ar.Format = "docker-archive"
-	case hasIndex && ar.Container == "directory":
-		ar.Format = "oci-layout"
+		ar.Format = FormatDockerArchive
+	case hasIndex && ar.Container == ContainerDirectory:
+		ar.Format = FormatOCILayout
 	case hasIndex:
-		ar.Format = "oci-archive"
+		ar.Format = FormatOCIArchive
 	case hasRepos:
-		ar.Format = "docker-archive-v1"
+		ar.Format = FormatDockerV1
 	default:
-		ar.Format = "unknown"
+		ar.Format = FormatUnknown
 	}
 	if hasLayout {
 		a.checkLayoutFile()
@@ -202,7 +202,7 @@ func (a *analysis) fillLayer(l *Layer, e *entry) {
 	}
 	l.Present = true
 	l.Digest, l.Size = e.blob.Digest, e.blob.Size
-	l.Compression = string(e.blob.Compression)
+	l.Compression = e.blob.Compression
 	l.DiffID, l.UncompressedSize = e.blob.DiffID, e.blob.UncompressedSize
 }
 

@@ -162,10 +162,10 @@ func arCheck(t *testing.T, fx arFixture) {
 	}
 
 	checkKinds(t, res)
-	if got := res.Archive.Container; got != want.Container {
+	if got := string(res.Archive.Container); got != want.Container {
 		t.Errorf("container = %q, want %q", got, want.Container)
 	}
-	if got := res.Archive.Format; got != want.Format {
+	if got := string(res.Archive.Format); got != want.Format {
 		t.Errorf("format = %q, want %q", got, want.Format)
 	}
 
@@ -313,7 +313,7 @@ func arCheckImage(t *testing.T, field string, w arWantImage, g *tarball.Image) {
 		if gl.Size != wl.Size {
 			t.Errorf("%s size = %d, want %d", lf, gl.Size, wl.Size)
 		}
-		if gl.Compression != wl.Compression {
+		if string(gl.Compression) != wl.Compression {
 			t.Errorf("%s compression = %q, want %q", lf, gl.Compression, wl.Compression)
 		}
 		wantDiffID := ""

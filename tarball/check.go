@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 // checkImage reads an image's config and checks the layers against it:
@@ -89,7 +91,7 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
 	subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 	want, isLayer := layerCompression(l.MediaType)
 	if l.MediaType != "" && isLayer && want != l.Compression {
-		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", want, l.Compression)
+		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", string(want), string(l.Compression))
 	}
 	e, _, _ := a.cat.lookup(l.Path)
 	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
@@ -178,7 +180,7 @@ func (a *analysis) checkBlobs() {
 		}
 		a.res.Unreferenced = append(a.res.Unreferenced, Blob{
 			Path: name, Digest: e.blob.Digest, Size: e.blob.Size,
-			Compression: string(e.blob.Compression), Kind: blobKind(e),
+			Compression: e.blob.Compression, Kind: blobKind(e),
 		})
 	}
 	if len(a.res.Unreferenced) > 0 {
@@ -188,7 +190,7 @@ func (a *analysis) checkBlobs() {
 
 // blobKind guesses what an unreferenced blob is from its bytes.
 func blobKind(e *entry) string {
-	if e.blob.Compression != "none" {
+	if e.blob.Compression != layer.None {
 		return "layer"
 	}
 	if e.data == nil {
@@ -203,7 +205,7 @@ func blobKind(e *entry) string {
 		return "unknown"
 	}
 	if k, err := classify(&doc.manifestOrIndex); err == nil {
-		return k
+		return string(k)
 	}
 	switch {
 	case doc.RootFS != nil:

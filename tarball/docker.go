@@ -234,7 +234,7 @@ func normalizeName(s string) string {
 func (a *analysis) crossCheckNames() {
 	if len(a.indexTags) == 0 {
 		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
+			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == FormatDockerOCI && len(a.res.Index) > 0 {
 				a.add(kindNotInIndex, img.Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
 			}
 		}

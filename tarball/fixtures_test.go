@@ -178,10 +178,10 @@ func checkFixture(t *testing.T, fx fixture) {
 	}
 
 	checkKinds(t, res)
-	if res.Archive.Container != want.Container {
+	if string(res.Archive.Container) != want.Container {
 		errorf("container", want.Container, res.Archive.Container)
 	}
-	if res.Archive.Format != want.Format {
+	if string(res.Archive.Format) != want.Format {
 		errorf("format", want.Format, res.Archive.Format)
 	}
 	if string(res.Archive.IndexJSONDigest) != want.IndexJSONDigest {
@@ -321,7 +321,7 @@ func compareImage(field string, w expectedImage, g *tarball.Image, errorf func(s
 			{"present", wl.Present, gl.Present},
 			{"stored_digest", q(wl.StoredDigest), q(string(gl.Digest))},
 			{"stored_size", wl.StoredSize, gl.Size},
-			{"compression", q(compression), q(gl.Compression)},
+			{"compression", q(compression), q(string(gl.Compression))},
 			{"diff_id", q(wl.DiffID), q(string(gl.DiffID))},
 			{"uncompressed_size", wl.UncompressedSize, gl.UncompressedSize},
 		} {
@@ -357,8 +357,8 @@ func compareIndex(name, field string, want []expectedNode, got []*tarball.IndexN
 		if gotKind == "absent" && !g.Present {
 			gotKind = ""
 		}
-		if gotKind != w.Kind {
-			errorf(f+" kind", q(w.Kind), q(g.Kind))
+		if string(gotKind) != w.Kind {
+			errorf(f+" kind", q(w.Kind), q(string(g.Kind)))
 		}
 		if g.RepeatOf != "" {
 			// tardigest walks a digest repeated in one index once; the

@@ -195,7 +195,7 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 	node.Digest = c.digest
 	if c.entry == nil {
 		if w.depth > 0 && c.digest != "" {
-			node.Kind = "absent"
+			node.Kind = NodeAbsent
 			what := "manifest"
 			if p := d.Platform.String(); p != "" {
 				what = "platform " + p
@@ -223,7 +223,7 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, at walk
 	}
 	a.checkMediaTypes(d.MediaType, doc.MediaType, kind, at.where)
 	switch kind {
-	case "index":
+	case NodeIndex:
 		if !a.enterIndex(c.digest, at) {
 			return nil
 		}
@@ -231,7 +231,7 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, at walk
 		node.Children = children
 		a.indexOnStack[c.digest] = false
 		return imgs
-	case "manifest":
+	case NodeManifest:
 		return []*Image{a.manifestImage(c, d, doc, at)}
 	}
 	return nil
@@ -239,21 +239,21 @@ func (a *analysis) followBlob(c checked, d *descriptor, node *IndexNode, at walk
 
 // readDocument parses and classifies the blob of a checked descriptor:
 // index or manifest, or nil and "unknown" after a finding.
-func (a *analysis) readDocument(c checked, where string) (*manifestOrIndex, string) {
+func (a *analysis) readDocument(c checked, where string) (*manifestOrIndex, NodeKind) {
 	_, _, err := a.document(c.entry.name)
 	if err != nil {
 		a.add(kindUnknownBlob.causedBy(err), where, -1, "%v", err)
-		return nil, "unknown"
+		return nil, NodeUnknown
 	}
 	var doc manifestOrIndex
 	if err := decodeStrict(c.entry.data, &doc); err != nil {
 		a.add(kindInvalidJSON.causedBy(err), where, -1, "%s: %v", c.entry.name, err)
-		return nil, "unknown"
+		return nil, NodeUnknown
 	}
 	kind, err := classify(&doc)
 	if err != nil {
 		a.add(kindUnknownBlob.causedBy(err), where, -1, "%s: %v", c.digest, err)
-		return nil, "unknown"
+		return nil, NodeUnknown
 	}
 	return &doc, kind
 }
@@ -284,7 +284,7 @@ func (a *analysis) enterIndex(d digest.Digest, at walk) bool {
 // classify says whether a parsed document is an index or a manifest,
 // refusing documents that could be read as both (CVE-2021-41190) and
 // schema 1 manifests.
-func classify(doc *manifestOrIndex) (string, error) {
+func classify(doc *manifestOrIndex) (NodeKind, error) {
 	switch {
 	case doc.MediaType == mtDockerSchema1 || doc.MediaType == mtDockerSchema1S || doc.FSLayers != nil || doc.SchemaVersion == 1:
 		return "", fmt.Errorf("%w: schema 1 manifest", ErrUnsupported)
@@ -294,12 +294,12 @@ func classify(doc *manifestOrIndex) (string, error) {
 		if doc.Manifests == nil {
 			return "", fmt.Errorf("%w: index without a manifests array", ErrMalformed)
 		}
-		return "index", nil
+		return NodeIndex, nil
 	case isManifestType(doc.MediaType) || (doc.MediaType == "" && doc.Config != nil):
 		if doc.Config == nil {
 			return "", fmt.Errorf("%w: manifest without a config", ErrMalformed)
 		}
-		return "manifest", nil
+		return NodeManifest, nil
 	}
 	return "", fmt.Errorf("%w: neither an image index nor an image manifest (media type %q)", ErrMalformed, doc.MediaType)
 }
@@ -308,16 +308,16 @@ func classify(doc *manifestOrIndex) (string, error) {
 // Pointing an index type at a manifest (or the reverse) is an error; an
 // OCI type on a Docker document of the same kind is a warning, as
 // go-containerregistry's own test layouts do it.
-func (a *analysis) checkMediaTypes(declared, own, kind, where string) {
+func (a *analysis) checkMediaTypes(declared, own string, kind NodeKind, where string) {
 	if declared == "" || declared == mtOCIDescriptor {
 		return
 	}
-	declaredKind := ""
+	var declaredKind NodeKind
 	switch {
 	case isIndexType(declared):
-		declaredKind = "index"
+		declaredKind = NodeIndex
 	case isManifestType(declared):
-		declaredKind = "manifest"
+		declaredKind = NodeManifest
 	}
 	if declaredKind != "" && declaredKind != kind {
 		a.add(kindMediaTypeMismatch, where, -1, "descriptor says %s (%s), blob is an %s", declared, declaredKind, kind)

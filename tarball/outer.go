@@ -18,7 +18,7 @@ import (
 // stream of a compressed archive is bounded like a layer's (size and
 // expansion ratio, against the bytes in has counted) and its errors carry
 // a class.
-func outerReader(in *count.Reader, limits Limits) (io.Reader, string, func(), error) {
+func outerReader(in *count.Reader, limits Limits) (io.Reader, Container, func(), error) {
 	br := bufio.NewReaderSize(in, 1<<20)
 	magic, _ := br.Peek(4)
 	comp := layer.Detect(magic)
@@ -40,9 +40,9 @@ func outerReader(in *count.Reader, limits Limits) (io.Reader, string, func(), er
 		}
 		dec, closer = zr, zr.Close
 	default:
-		return br, "tar", closer, nil
+		return br, ContainerTar, closer, nil
 	}
-	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, "tar+" + string(comp), closer, nil
+	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, Container("tar+" + string(comp)), closer, nil
 }
 
 // outerStream is the decompressed stream of an archive compressed as a

@@ -1,19 +1,23 @@
 package tarball
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tardigest/tardigest/layer"
+)
 
 // producer names the tool that most likely wrote the archive, from
 // layout details only.
 func (a *analysis) producer() string {
 	switch a.res.Archive.Format {
-	case "docker-archive-v1":
+	case FormatDockerV1:
 		return "docker save (before Docker 1.10)"
-	case "docker-archive+oci-layout":
+	case FormatDockerOCI:
 		if a.uncompressed() {
 			return "docker save (Docker 25-28, classic image store)"
 		}
 		return "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
-	case "docker-archive":
+	case FormatDockerArchive:
 		return a.dockerArchiveProducer()
 	}
 	return ""
@@ -24,7 +28,7 @@ func (a *analysis) producer() string {
 func (a *analysis) uncompressed() bool {
 	for _, img := range a.res.Images {
 		for _, l := range img.Layers {
-			if l.Compression != "" && l.Compression != "none" {
+			if l.Compression != "" && l.Compression != layer.None {
 				return false
 			}
 		}
@@ -34,17 +38,17 @@ func (a *analysis) uncompressed() bool {
 
 // setManifestOrigins says, for every image with a stored manifest, who
 // wrote it: Docker 25-28 writes a manifest of its own over uncompressed
-// layers ("producer"); any other stored manifest can be the registry's
-// ("original").
+// layers (a ProducerManifest); any other stored manifest can be the
+// registry's (an OriginalManifest).
 func (a *analysis) setManifestOrigins() {
-	own := a.res.Archive.Format == "docker-archive+oci-layout" && a.uncompressed()
+	own := a.res.Archive.Format == FormatDockerOCI && a.uncompressed()
 	for _, img := range a.res.Images {
 		switch {
 		case img.ManifestDigest == "":
 		case own:
-			img.ManifestOrigin = "producer"
+			img.ManifestOrigin = ProducerManifest
 		default:
-			img.ManifestOrigin = "original"
+			img.ManifestOrigin = OriginalManifest
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 // Match is one object of the archive that has a given digest.
@@ -28,7 +30,7 @@ func (r *Result) Find(d digest.Digest) []Match {
 	var walk func(nodes []*IndexNode)
 	walk = func(nodes []*IndexNode) {
 		for _, n := range nodes {
-			if n.Digest == d && n.Kind == "index" && n.Present {
+			if n.Digest == d && n.Kind == NodeIndex && n.Present {
 				out = append(out, Match{What: "index", Image: -1, Layer: -1, Where: n.Where})
 			}
 			walk(n.Children)
@@ -46,7 +48,7 @@ func (r *Result) Find(d digest.Digest) []Match {
 			if l.Present && l.Digest == d {
 				out = append(out, Match{What: "layer", Image: i, Layer: j, Where: l.Path})
 			}
-			if l.Present && l.DiffID == d && l.Compression != "none" {
+			if l.Present && l.DiffID == d && l.Compression != layer.None {
 				out = append(out, Match{What: "diff_id", Image: i, Layer: j, Where: l.Path})
 			}
 		}
@@ -92,7 +94,7 @@ func (r *Result) Expect(d digest.Digest) Expectation {
 	}
 	if !e.Verified {
 		for _, img := range r.Images {
-			if img.ManifestOrigin != "original" {
+			if img.ManifestOrigin != OriginalManifest {
 				e.Messages = append(e.Messages, r.noRegistryManifest(img))
 				break
 			}
@@ -109,7 +111,7 @@ func (r *Result) noRegistryManifest(img *Image) string {
 		who = "its producer"
 	}
 	what := "holds no manifest for " + imageName(img)
-	if img.ManifestOrigin == "producer" {
+	if img.ManifestOrigin == ProducerManifest {
 		what = fmt.Sprintf("holds only a manifest it wrote itself for %s (%s), over uncompressed layers", imageName(img), img.ManifestDigest)
 	}
 	return fmt.Sprintf("this archive cannot hold the registry's manifest: written by %s, it %s; "+
@@ -138,7 +140,7 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 		if err := r.Err(m.Image); err != nil {
 			return fmt.Sprintf("%s is the manifest digest of image %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
 		}
-		if img.ManifestOrigin == "producer" {
+		if img.ManifestOrigin == ProducerManifest {
 			return fmt.Sprintf("%s is the digest of a manifest %s wrote itself for %s over uncompressed layers: not a registry digest", d, r.Archive.Producer, imageName(img)), false
 		}
 		return fmt.Sprintf("%s is the manifest digest of image %s, and every blob under it verified", d, imageName(img)), true
@@ -191,9 +193,9 @@ func listOrNone(s []string) string {
 func absentUnder(nodes []*IndexNode, d digest.Digest) []string {
 	var out []string
 	for _, n := range nodes {
-		if n.Digest == d && n.Kind == "index" {
+		if n.Digest == d && n.Kind == NodeIndex {
 			for _, c := range n.Children {
-				if c.Kind == "absent" {
+				if c.Kind == NodeAbsent {
 					out = append(out, c.Platform)
 				}
 			}
@@ -211,21 +213,24 @@ type Against struct {
 	Data []byte
 }
 
+// LinkStatus says whether a link of a proof holds.
+type LinkStatus string
+
 // Link statuses.
 const (
-	LinkProven    = "proven"
-	LinkBroken    = "broken"
-	LinkUnchecked = "not checkable"
+	LinkProven    LinkStatus = "proven"        // the link holds
+	LinkBroken    LinkStatus = "broken"        // the link is false
+	LinkUnchecked LinkStatus = "not checkable" // the link cannot be checked offline
 )
 
 // Link is one step of the chain from a registry digest to the bytes of
 // the archive.
 type Link struct {
-	Step     string `json:"step"`
-	Status   string `json:"status"`
-	Message  string `json:"message"`
-	Declared string `json:"declared,omitempty"`
-	Computed string `json:"computed,omitempty"`
+	Step     string     `json:"step"`
+	Status   LinkStatus `json:"status"`
+	Message  string     `json:"message"`
+	Declared string     `json:"declared,omitempty"`
+	Computed string     `json:"computed,omitempty"`
 }
 
 // Proof is the chain from a registry digest, through captured manifests,
@@ -243,7 +248,7 @@ type capturedDoc struct {
 	name   string
 	digest digest.Digest
 	size   int64
-	kind   string
+	kind   NodeKind
 	doc    manifestOrIndex
 }
 
@@ -267,7 +272,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 		docs = append(docs, c)
 	}
 	p := &Proof{Image: -1, Links: []Link{}}
-	link := func(step, status, declared, computed, format string, args ...any) {
+	link := func(step string, status LinkStatus, declared, computed, format string, args ...any) {
 		p.Links = append(p.Links, Link{Step: step, Status: status, Declared: declared, Computed: computed, Message: fmt.Sprintf(format, args...)})
 	}
 
@@ -291,7 +296,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 		}
 	} else {
 		for i := range docs {
-			if docs[i].kind == "index" || root < 0 {
+			if docs[i].kind == NodeIndex || root < 0 {
 				root = i
 			}
 		}
@@ -301,7 +306,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 	// Index -> the platform's manifest.
 	var manifest *manifestOrIndex
 	manifestName := docs[root].name
-	if docs[root].kind == "index" {
+	if docs[root].kind == NodeIndex {
 		want := platform
 		if want == "" && image >= 0 && image < len(r.Images) {
 			want = r.Images[image].Platform
@@ -322,7 +327,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 		}
 		found := false
 		for i := range docs {
-			if docs[i].digest.String() == desc.Digest && docs[i].kind == "manifest" {
+			if docs[i].digest.String() == desc.Digest && docs[i].kind == NodeManifest {
 				found = true
 				manifest, manifestName = &docs[i].doc, docs[i].name
 				if docs[i].size != desc.Size {
@@ -408,8 +413,8 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 				link(step, LinkProven, md.Digest, l.Digest.String(), "layer %d is stored exactly as pushed: %s, %d bytes", j, md.Digest, md.Size)
 			case l.Digest.String() == md.Digest:
 				link(step, LinkBroken, fmt.Sprint(md.Size), fmt.Sprint(l.Size), "layer %d: manifest says %d bytes, the archive's blob has %d", j, md.Size, l.Size)
-			case l.Compression == "none":
-				if want, _ := layerCompression(md.MediaType); want == "none" {
+			case l.Compression == layer.None:
+				if want, _ := layerCompression(md.MediaType); want == layer.None {
 					link(step, LinkBroken, md.Digest, l.Digest.String(), "layer %d: manifest says %s, the archive's uncompressed layer is %s", j, md.Digest, l.Digest)
 				} else {
 					link(step, LinkUnchecked, md.Digest, l.Digest.String(), "layer %d is stored uncompressed: its compressed digest %s cannot be recomputed from content; its diffID proves the bytes instead", j, md.Digest)

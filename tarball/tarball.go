@@ -129,7 +129,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return analyze(cat, "directory", &opts), nil
+		return analyze(cat, ContainerDirectory, &opts), nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -144,7 +144,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer closer()
-	if container != "tar" {
+	if container != ContainerTar {
 		return readStream(ctx, r, container, &opts)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -173,8 +173,8 @@ func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	return readStream(ctx, r, container, &opts)
 }
 
-func readStream(ctx context.Context, r io.Reader, container string, opts *Options) (*Result, error) {
-	if container != "tar" {
+func readStream(ctx context.Context, r io.Reader, container Container, opts *Options) (*Result, error) {
+	if container != ContainerTar {
 		// Decompress the archive on its own goroutine, so it overlaps
 		// with hashing the entries.
 		ra := layer.ReadAhead(r)
@@ -185,7 +185,7 @@ func readStream(ctx context.Context, r io.Reader, container string, opts *Option
 	if err != nil {
 		return nil, err
 	}
-	if container != "tar" {
+	if container != ContainerTar {
 		// Read the compressed stream to its end, so its checksum and
 		// any data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
@@ -216,11 +216,11 @@ type Result struct {
 
 // Archive describes the archive as a whole.
 type Archive struct {
-	// Container is "tar", "tar+gzip", "tar+zstd" or "directory".
-	Container string `json:"container"`
-	// Format is the layout: docker-archive, docker-archive+oci-layout,
-	// docker-archive-v1, oci-layout, oci-archive or unknown.
-	Format string `json:"format"`
+	// Container is how the archive is held: a tar, compressed or not, or
+	// a directory.
+	Container Container `json:"container"`
+	// Format is the layout of the archive.
+	Format Format `json:"format"`
 	// Producer is the tool that most likely wrote the archive, as far as
 	// its layout tells; "" when it does not.
 	Producer string `json:"producer"`
@@ -231,12 +231,45 @@ type Archive struct {
 	IndexJSONDigest digest.Digest `json:"index_json_digest,omitempty"`
 }
 
+// Container is how an archive is held.
+type Container string
+
+// Containers.
+const (
+	ContainerTar       Container = "tar"       // a plain tar
+	ContainerTarGzip   Container = "tar+gzip"  // a tar compressed as a whole with gzip
+	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
+	ContainerDirectory Container = "directory" // an OCI image layout directory
+)
+
+// Format is the layout of an archive, from the files at its root.
+type Format string
+
+// Formats.
+const (
+	// FormatDockerArchive is docker save's manifest.json layout, without
+	// index.json.
+	FormatDockerArchive Format = "docker-archive"
+	// FormatDockerOCI is manifest.json beside index.json or oci-layout:
+	// Docker 25+ and the containerd store.
+	FormatDockerOCI Format = "docker-archive+oci-layout"
+	// FormatDockerV1 is docker save before Docker 1.10: repositories and
+	// <v1id>/ directories only.
+	FormatDockerV1 Format = "docker-archive-v1"
+	// FormatOCILayout is an OCI image layout directory.
+	FormatOCILayout Format = "oci-layout"
+	// FormatOCIArchive is an OCI image layout in a tar.
+	FormatOCIArchive Format = "oci-archive"
+	// FormatUnknown is none of these.
+	FormatUnknown Format = "unknown"
+)
+
 // Blob is a file under blobs/ that nothing references.
 type Blob struct {
-	Path        string        `json:"path"`
-	Digest      digest.Digest `json:"digest"`
-	Size        int64         `json:"size"`
-	Compression string        `json:"compression"`
+	Path        string            `json:"path"`
+	Digest      digest.Digest     `json:"digest"`
+	Size        int64             `json:"size"`
+	Compression layer.Compression `json:"compression"`
 	// Kind is what the bytes look like: manifest, index, config, json,
 	// layer, or unknown.
 	Kind string `json:"kind"`
