@@ -218,7 +218,7 @@ func Text(w io.Writer, doc *Document) error {
 	if p := doc.Proof; p != nil {
 		ew.printf("\nproof (--against)\n")
 		for _, l := range p.Links {
-			ew.printf("  %-13s %s: %s\n", l.Status, l.Step, l.Message)
+			ew.printf("  %-13s %s: %s%s\n", l.Status, l.Step, l.Message, linkHint[l.Hint])
 		}
 		if p.Proven {
 			ew.printf("  chain proven: the registry digest leads to exactly this image's config and layers\n")
@@ -235,6 +235,13 @@ func Text(w io.Writer, doc *Document) error {
 	ew.printf("\n%s\n", doc.Verdict.Message)
 	ew.printf("(--output json for every digest in full)\n")
 	return ew.err
+}
+
+// linkHint words, for the command line, what a link of a proof lacks.
+var linkHint = map[tarball.LinkHint]string{
+	tarball.HintRegistryDigest:   "; pass --expect with the registry's digest to prove it",
+	tarball.HintCapturedManifest: "; capture it where the registry is and pass it with --against",
+	tarball.HintPlatform:         " (choose one with --platform)",
 }
 
 func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
