@@ -51,9 +51,6 @@ type Document struct {
 	Expectations []tarball.Expectation `json:"expectations,omitempty"`
 	// Proof is the chain built from --against files.
 	Proof *tarball.Proof `json:"proof,omitempty"`
-	// Registry is the per-image verdict on the registry digest, in the
-	// order of Images.
-	Registry []string `json:"registry"`
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -94,16 +91,6 @@ func Build(res *tarball.Result, opts Options) *Document {
 			doc.Verdict.Warnings++
 		}
 	}
-	for k, img := range doc.Images {
-		pos := k
-		if doc.SelectedImage != nil {
-			pos = *doc.SelectedImage
-		}
-		doc.Registry = append(doc.Registry, registry(res, img, res.Err(pos) != nil))
-	}
-	if doc.Registry == nil {
-		doc.Registry = []string{}
-	}
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, opts.Command)
 	return doc
 }
@@ -130,23 +117,13 @@ func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) b
 	return failed == 0
 }
 
-// registry is the one-line verdict on an image's registry digest.
-func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
-	who := res.Archive.Producer
-	if who == "" {
-		who = "an unknown producer"
+// registryLine is the registry verdict in the image header: the reason,
+// then the digest or what to do without one.
+func registryLine(reg tarball.Registry) string {
+	if reg.Digest != "" {
+		return reg.Reason + ": " + reg.Digest.String()
 	}
-	switch img.ManifestOrigin {
-	case tarball.OriginalManifest:
-		d := img.RegistryDigest()
-		if failed {
-			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
-		}
-		return fmt.Sprintf("stored and verified: %s", d)
-	case tarball.ProducerManifest:
-		return fmt.Sprintf("not stored in this archive (its manifest was written by %s over uncompressed layers): use --against", who)
-	}
-	return fmt.Sprintf("not stored in this archive (written by %s): use --against", who)
+	return reg.Reason + ": use --against"
 }
 
 func verdict(doc *Document, command string) (string, string) {
@@ -194,7 +171,7 @@ func Text(w io.Writer, doc *Document) error {
 			i = *doc.SelectedImage
 		}
 		ew.printf("\n")
-		writeImage(ew, i, img, doc.Registry[k])
+		writeImage(ew, i, img)
 	}
 	absent := absentPlatforms(doc.Index)
 	if len(absent) > 0 {
@@ -213,6 +190,9 @@ func Text(w io.Writer, doc *Document) error {
 		ew.printf("\nexpect %s\n", e.Digest)
 		for _, m := range e.Messages {
 			ew.printf("  %s\n", m)
+		}
+		if u := e.Unprovable; u != nil {
+			ew.printf("  the registry digest of %s is %s; %s\n", u.Name, u.Registry.Reason, captureHint)
 		}
 	}
 	if p := doc.Proof; p != nil {
@@ -244,7 +224,12 @@ var linkHint = map[tarball.LinkHint]string{
 	tarball.HintPlatform:         " (choose one with --platform)",
 }
 
-func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
+// captureHint says what to do when the archive cannot hold a registry
+// digest.
+const captureHint = "a compressed layer digest cannot be recomputed from content, so neither can the manifest digest: " +
+	"capture the manifest where the registry is (crane manifest, skopeo inspect --raw, regctl manifest get --format raw-body) and pass it with --against"
+
+func writeImage(ew *errWriter, i int, img *tarball.Image) {
 	name := img.Name()
 	if name == "" {
 		name = "<untagged>"
@@ -277,7 +262,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 	for _, d := range img.IndexDigests {
 		ew.printf("  index        %s\n", d)
 	}
-	ew.printf("  registry     %s\n", registry)
+	ew.printf("  registry     %s\n", registryLine(img.Registry))
 	if img.Created != "" {
 		ew.printf("  created      %s\n", img.Created)
 	}

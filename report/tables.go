@@ -43,12 +43,8 @@ func ImageRows(res *tarball.Result) []ImageRow {
 		for _, l := range img.Layers {
 			base.Size += l.UncompressedSize
 		}
-		switch base.Digest = img.RegistryDigest(); {
-		case base.Digest != "":
-		case img.ManifestOrigin == tarball.ProducerManifest:
-			base.DigestNote = "the archive's manifest was written by " + res.Archive.Producer + " over uncompressed layers, not by the registry"
-		default:
-			base.DigestNote = "no manifest is stored in this archive; use verify --against with one captured from the registry"
+		if base.Digest = img.Registry.Digest; base.Digest == "" {
+			base.DigestNote = img.Registry.Reason
 		}
 		names := tagNames(img)
 		if len(names) == 0 {

@@ -124,6 +124,7 @@ func (a *analysis) run() {
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)
 	})
+	a.setRegistry()
 	a.keepContent()
 }
 

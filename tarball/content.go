@@ -69,11 +69,7 @@ func (r *Result) ManifestBytes(i int) ([]byte, error) {
 	}
 	img := r.Images[i]
 	if img.ManifestDigest == "" {
-		who := r.Archive.Producer
-		if who == "" {
-			who = "its producer"
-		}
-		return nil, &findingError{class: ErrMissing, msg: fmt.Sprintf("this archive stores no manifest for %s (written by %s); tardigest never makes one up: capture it where the registry is and use verify --against", imageName(img), who)}
+		return nil, &findingError{class: ErrMissing, msg: fmt.Sprintf("no manifest for %s: %s; tardigest never makes one up", imageName(img), r.Registry(i).Reason)}
 	}
 	return r.stored(img.ManifestDigest, "manifest")
 }

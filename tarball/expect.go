@@ -73,8 +73,23 @@ type Expectation struct {
 	// Verified is true when Digest is a manifest or index digest and
 	// everything under it verified.
 	Verified bool `json:"verified"`
-	// Messages say plainly what the digest is, one sentence per match.
+	// Messages say plainly what the digest is: one sentence per match,
+	// or one saying that nothing in the archive has it.
 	Messages []string `json:"messages"`
+	// Unprovable, when Digest did not verify, is the first image whose
+	// registry digest this archive cannot hold, and why: a hint to
+	// capture its manifest where the registry is.
+	Unprovable *Unprovable `json:"unprovable,omitempty"`
+}
+
+// Unprovable is an image whose registry digest the archive cannot hold.
+type Unprovable struct {
+	// Image is the image's position in Result.Images.
+	Image int `json:"image"`
+	// Name is the image's name and platform, for messages.
+	Name string `json:"name"`
+	// Registry is the image's registry verdict.
+	Registry Registry `json:"registry"`
 }
 
 // Expect explains what d names in the archive and whether it is a
@@ -93,9 +108,9 @@ func (r *Result) Expect(d digest.Digest) Expectation {
 		e.Messages = append(e.Messages, fmt.Sprintf("no object in this archive has digest %s", d))
 	}
 	if !e.Verified {
-		for _, img := range r.Images {
-			if img.ManifestOrigin != OriginalManifest {
-				e.Messages = append(e.Messages, r.noRegistryManifest(img))
+		for i, img := range r.Images {
+			if reg := r.Registry(i); reg.Digest == "" {
+				e.Unprovable = &Unprovable{Image: i, Name: imageName(img), Registry: reg}
 				break
 			}
 		}
@@ -103,22 +118,8 @@ func (r *Result) Expect(d digest.Digest) Expectation {
 	return e
 }
 
-// noRegistryManifest says why an image's registry manifest is not in the
-// archive, and what to do about it.
-func (r *Result) noRegistryManifest(img *Image) string {
-	who := r.Archive.Producer
-	if who == "" {
-		who = "its producer"
-	}
-	what := "holds no manifest for " + imageName(img)
-	if img.ManifestOrigin == ProducerManifest {
-		what = fmt.Sprintf("holds only a manifest it wrote itself for %s (%s), over uncompressed layers", imageName(img), img.ManifestDigest)
-	}
-	return fmt.Sprintf("this archive cannot hold the registry's manifest: written by %s, it %s; "+
-		"a compressed layer digest cannot be recomputed from content, so neither can the manifest digest. "+
-		"Capture the manifest where the registry is (crane manifest, skopeo inspect --raw, regctl manifest get --format raw-body) and pass it with --against", who, what)
-}
-
+// imageName names an image for a message: its first name, or its image
+// ID, and its platform.
 func imageName(img *Image) string {
 	name := img.Name()
 	if name == "" {
@@ -140,8 +141,8 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 		if err := r.Err(m.Image); err != nil {
 			return fmt.Sprintf("%s is the manifest digest of image %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
 		}
-		if img.ManifestOrigin == ProducerManifest {
-			return fmt.Sprintf("%s is the digest of a manifest %s wrote itself for %s over uncompressed layers: not a registry digest", d, r.Archive.Producer, imageName(img)), false
+		if reg := r.Registry(m.Image); reg.Status == RegistryProducerManifest {
+			return fmt.Sprintf("%s is the manifest digest of %s, not its registry digest, which is %s", d, imageName(img), reg.Reason), false
 		}
 		return fmt.Sprintf("%s is the manifest digest of image %s, and every blob under it verified", d, imageName(img)), true
 	case "index":

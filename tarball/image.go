@@ -47,6 +47,9 @@ type Image struct {
 	// ManifestOrigin says who wrote the stored manifest; "" when no
 	// manifest is stored.
 	ManifestOrigin ManifestOrigin `json:"manifest_origin,omitempty"`
+	// Registry is the verdict on the image's registry digest
+	// (Result.Registry).
+	Registry Registry `json:"registry"`
 	// IndexDigests are the digests of the image indexes (multi-platform
 	// lists) above the manifest, outermost first.
 	IndexDigests []digest.Digest `json:"index_digests,omitempty"`

@@ -63,6 +63,15 @@ unreadable, malformed, unsupported or over a limit, 130 interrupted.`,
 	return app
 }
 
+// hintError is an error with a hint for the user, printed on its own
+// line after it.
+type hintError struct {
+	error
+	hint string
+}
+
+func (e hintError) Unwrap() error { return e.error }
+
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
 // exitError carries the exit code of a run that already reported itself.
@@ -104,7 +113,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee exitError
 	if !errors.As(err, &ee) {
 		fmt.Fprintf(stderr, "tardigest: error: %s\n", strings.TrimSpace(err.Error()))
+		var he hintError
 		switch {
+		case errors.As(err, &he):
+			fmt.Fprintf(stderr, "tardigest: hint: %s\n", he.hint)
 		case errors.Is(err, tarball.ErrNoImage):
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
 		case code == exitUsage:
