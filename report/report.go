@@ -80,7 +80,7 @@ func Build(res *tarball.Result, opts Options) *Document {
 		doc.Unreferenced = []tarball.Blob{}
 	}
 	for _, f := range res.Findings {
-		if opts.Image >= 0 && f.Image >= 0 && f.Image != opts.Image {
+		if opts.Image >= 0 && f.Image != nil && *f.Image != opts.Image {
 			continue
 		}
 		doc.Findings = append(doc.Findings, f)

@@ -73,7 +73,7 @@ func (a *analysis) add(k Kind, subject string, image int, format string, args ..
 func (a *analysis) mismatch(k Kind, subject string, image int, field, declared, computed string) {
 	err := &MismatchError{Subject: subject, Field: field, Declared: declared, Computed: computed}
 	a.res.Findings = append(a.res.Findings, Finding{
-		Severity: k.Severity, Class: k.ClassName(), Kind: k.Name, Subject: subject, Image: image,
+		Severity: k.Severity, Class: k.ClassName(), Kind: k.Name, Subject: subject, Image: position(image),
 		Message:  fmt.Sprintf("%s: archive says %s, computed %s", field, declared, computed),
 		Declared: declared, Computed: computed, Err: err,
 	})

@@ -367,7 +367,7 @@ func arCheckMismatches(t *testing.T, want arExpected, res *tarball.Result, match
 		found := false
 		for _, f := range res.Findings {
 			if f.Kind == kind && f.Severity == tarball.SeverityError && errors.Is(f.Err, tarball.ErrMismatch) &&
-				f.Image == img && arNames(f.Subject, subject) && f.Declared == m.Claimed && f.Computed == m.Actual {
+				f.Image != nil && *f.Image == img && arNames(f.Subject, subject) && f.Declared == m.Claimed && f.Computed == m.Actual {
 				found = true
 				// The joined verdict must carry the subject and both digests.
 				msg := res.Err(-1).Error()
@@ -387,7 +387,7 @@ func arCheckMismatches(t *testing.T, want arExpected, res *tarball.Result, match
 		if f.Severity != tarball.SeverityError {
 			continue
 		}
-		ok := f.Image == img && errors.Is(f.Err, tarball.ErrMismatch)
+		ok := f.Image != nil && *f.Image == img && errors.Is(f.Err, tarball.ErrMismatch)
 		if ok {
 			ok = false
 			for _, s := range subjects {
@@ -613,7 +613,11 @@ func arWalkIndex(nodes []*tarball.IndexNode, fn func(*tarball.IndexNode)) {
 func arFindings(res *tarball.Result) string {
 	var b strings.Builder
 	for _, f := range res.Findings {
-		fmt.Fprintf(&b, "\t%s %s %q image=%d: %s\n", f.Severity, f.Kind, f.Subject, f.Image, f.Message)
+		image := -1
+		if f.Image != nil {
+			image = *f.Image
+		}
+		fmt.Fprintf(&b, "\t%s %s %q image=%d: %s\n", f.Severity, f.Kind, f.Subject, image, f.Message)
 	}
 	return b.String()
 }

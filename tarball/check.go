@@ -133,10 +133,10 @@ func (a *analysis) chainIDs(img *Image) {
 func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 	next := 0
 	for _, h := range cfg.History {
-		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: -1}
+		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
 		if !h.EmptyLayer {
 			if next < len(img.Layers) {
-				e.Layer = next
+				e.Layer = position(next)
 				img.Layers[next].CreatedBy = h.CreatedBy
 			}
 			next++

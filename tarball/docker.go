@@ -188,7 +188,7 @@ func (a *analysis) dockerConfig(i int, img *Image, subject, declared string, cfg
 // dockerLayer is the layer a manifest.json path names, checked against
 // the digest its file name claims.
 func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Layer {
-	layer := Layer{Path: l.path, ClaimedSize: -1, LinkTarget: l.via}
+	layer := Layer{Path: l.path, LinkTarget: l.via}
 	if l.err != nil {
 		a.add(kindMissingBlob.causedBy(l.err), subject, i, "layer %q: %v", declared, l.err)
 		return layer

@@ -66,8 +66,9 @@ type Finding struct {
 	// Subject names what the finding is about: an entry name or a position
 	// such as "image[0] layer[2]".
 	Subject string `json:"subject"`
-	// Image is the index into Result.Images the finding concerns, or -1.
-	Image    int    `json:"image"`
+	// Image is the position in Result.Images of the image the finding
+	// concerns; nil (no key in JSON) when it concerns the archive.
+	Image    *int   `json:"image,omitempty"`
 	Message  string `json:"message"`
 	Declared string `json:"declared,omitempty"`
 	Computed string `json:"computed,omitempty"`
@@ -117,11 +118,21 @@ func className(err error) string {
 // newFinding makes a finding of kind k; its Err carries k's class.
 func newFinding(k Kind, subject string, image int, format string, args ...any) Finding {
 	msg := fmt.Sprintf(format, args...)
-	f := Finding{Severity: k.Severity, Kind: k.Name, Subject: subject, Image: image, Message: msg, Class: k.ClassName()}
+	f := Finding{Severity: k.Severity, Kind: k.Name, Subject: subject, Image: position(image), Message: msg, Class: k.ClassName()}
 	if k.Class != nil {
 		f.Err = &findingError{class: k.Class, msg: subject + ": " + msg}
 	}
 	return f
+}
+
+// position is a position that is absent when it is negative: the JSON
+// convention of tardigest is that a key whose value does not exist is
+// left out, never given a placeholder such as -1.
+func position(i int) *int {
+	if i < 0 {
+		return nil
+	}
+	return &i
 }
 
 // findingError is the Err of a finding: its subject and message, and its

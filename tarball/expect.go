@@ -14,10 +14,11 @@ import (
 type Match struct {
 	// What is index, manifest, config, layer, diff_id, blob or index.json.
 	What string `json:"what"`
-	// Image is the position of the image the object belongs to, or -1.
-	Image int `json:"image"`
-	// Layer is the layer's position for layer and diff_id, else -1.
-	Layer int `json:"layer"`
+	// Image is the position of the image the object belongs to; nil for
+	// an index, an unreferenced blob or index.json.
+	Image *int `json:"image,omitempty"`
+	// Layer is the layer's position for a layer or a diffID; else nil.
+	Layer *int `json:"layer,omitempty"`
 	// Where names the object: an index path or an entry name.
 	Where string `json:"where,omitempty"`
 }
@@ -31,7 +32,7 @@ func (r *Result) Find(d digest.Digest) []Match {
 	walk = func(nodes []*IndexNode) {
 		for _, n := range nodes {
 			if n.Digest == d && n.Kind == NodeIndex && n.Present {
-				out = append(out, Match{What: "index", Image: -1, Layer: -1, Where: n.Where})
+				out = append(out, Match{What: "index", Where: n.Where})
 			}
 			walk(n.Children)
 		}
@@ -39,27 +40,27 @@ func (r *Result) Find(d digest.Digest) []Match {
 	walk(r.Index)
 	for i, img := range r.Images {
 		if img.ManifestDigest == d {
-			out = append(out, Match{What: "manifest", Image: i, Layer: -1, Where: img.Sources[0]})
+			out = append(out, Match{What: "manifest", Image: position(i), Where: img.Sources[0]})
 		}
 		if img.ImageID == d {
-			out = append(out, Match{What: "config", Image: i, Layer: -1, Where: img.ConfigPath})
+			out = append(out, Match{What: "config", Image: position(i), Where: img.ConfigPath})
 		}
 		for j, l := range img.Layers {
 			if l.Present && l.Digest == d {
-				out = append(out, Match{What: "layer", Image: i, Layer: j, Where: l.Path})
+				out = append(out, Match{What: "layer", Image: position(i), Layer: position(j), Where: l.Path})
 			}
 			if l.Present && l.DiffID == d && l.Compression != layer.None {
-				out = append(out, Match{What: "diff_id", Image: i, Layer: j, Where: l.Path})
+				out = append(out, Match{What: "diff_id", Image: position(i), Layer: position(j), Where: l.Path})
 			}
 		}
 	}
 	for _, b := range r.Unreferenced {
 		if b.Digest == d {
-			out = append(out, Match{What: "blob", Image: -1, Layer: -1, Where: b.Path})
+			out = append(out, Match{What: "blob", Where: b.Path})
 		}
 	}
 	if r.Archive.IndexJSONDigest == d {
-		out = append(out, Match{What: "index.json", Image: -1, Layer: -1, Where: "index.json"})
+		out = append(out, Match{What: "index.json", Where: "index.json"})
 	}
 	return out
 }
@@ -137,11 +138,11 @@ func imageName(img *Image) string {
 func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 	switch m.What {
 	case "manifest":
-		img := r.Images[m.Image]
-		if err := r.Err(m.Image); err != nil {
+		img := r.Images[*m.Image]
+		if err := r.Err(*m.Image); err != nil {
 			return fmt.Sprintf("%s is the manifest digest of image %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
 		}
-		if reg := r.Registry(m.Image); reg.Status == RegistryProducerManifest {
+		if reg := r.Registry(*m.Image); reg.Status == RegistryProducerManifest {
 			return fmt.Sprintf("%s is the manifest digest of %s, not its registry digest, which is %s", d, imageName(img), reg.Reason), false
 		}
 		return fmt.Sprintf("%s is the manifest digest of image %s, and every blob under it verified", d, imageName(img)), true
@@ -167,11 +168,11 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 		}
 		return msg, len(present) > 0
 	case "config":
-		return fmt.Sprintf("%s is the image ID (config digest) of %s, not a registry manifest digest", d, imageName(r.Images[m.Image])), false
+		return fmt.Sprintf("%s is the image ID (config digest) of %s, not a registry manifest digest", d, imageName(r.Images[*m.Image])), false
 	case "layer":
-		return fmt.Sprintf("%s is the stored digest of layer %d of %s, not a manifest digest", d, m.Layer, imageName(r.Images[m.Image])), false
+		return fmt.Sprintf("%s is the stored digest of layer %d of %s, not a manifest digest", d, *m.Layer, imageName(r.Images[*m.Image])), false
 	case "diff_id":
-		return fmt.Sprintf("%s is the diffID (uncompressed digest) of layer %d of %s, not a manifest digest", d, m.Layer, imageName(r.Images[m.Image])), false
+		return fmt.Sprintf("%s is the diffID (uncompressed digest) of layer %d of %s, not a manifest digest", d, *m.Layer, imageName(r.Images[*m.Image])), false
 	case "index.json":
 		return fmt.Sprintf("%s is the digest of the archive's index.json file, which no registry names", d), false
 	}

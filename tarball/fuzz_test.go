@@ -203,8 +203,8 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 		default:
 			t.Errorf("finding %d: severity %q", i, f.Severity)
 		}
-		if f.Image < -1 || f.Image >= len(res.Images) {
-			t.Errorf("finding %d: image %d of %d", i, f.Image, len(res.Images))
+		if f.Image != nil && (*f.Image < 0 || *f.Image >= len(res.Images)) {
+			t.Errorf("finding %d: image %d of %d", i, *f.Image, len(res.Images))
 		}
 	}
 	if (res.Err(-1) == nil) != (errorFindings == 0) {

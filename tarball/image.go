@@ -110,8 +110,9 @@ type Layer struct {
 	// ClaimedDigest is the digest the archive claims for the stored bytes:
 	// the descriptor's, or the one embedded in the file name.
 	ClaimedDigest digest.Digest `json:"claimed_digest,omitempty"`
-	// ClaimedSize is the descriptor's size, or -1 when none is claimed.
-	ClaimedSize int64 `json:"claimed_size"`
+	// ClaimedSize is the descriptor's size as written (a hostile one may
+	// be negative); nil when nothing claims a size.
+	ClaimedSize *int64 `json:"claimed_size,omitempty"`
 	// Digest is the digest of the stored bytes (compressed blob digest).
 	Digest digest.Digest `json:"digest,omitempty"`
 	// Size is the number of stored bytes.
@@ -140,8 +141,9 @@ type History struct {
 	CreatedBy  string `json:"created_by"`
 	Comment    string `json:"comment,omitempty"`
 	EmptyLayer bool   `json:"empty_layer"`
-	// Layer is the index of the layer the entry made, or -1.
-	Layer int `json:"layer"`
+	// Layer is the position of the layer the entry made; nil when it made
+	// none.
+	Layer *int `json:"layer,omitempty"`
 }
 
 // IndexNode is one descriptor reachable from index.json.

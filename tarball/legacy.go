@@ -92,7 +92,7 @@ func (a *analysis) v1Image(top string) *Image {
 	for k := len(chain) - 1; k >= 0; k-- {
 		id := chain[k]
 		img.V1Chain = append(img.V1Chain, id)
-		l := Layer{Path: id + "/layer.tar", ClaimedSize: -1}
+		l := Layer{Path: id + "/layer.tar"}
 		e, via, err := a.cat.lookup(l.Path)
 		if err != nil {
 			a.add(kindMissingBlob.causedBy(err), fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, "%v", err)

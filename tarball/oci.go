@@ -395,7 +395,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 			missing = &kindMissingForeignBlob
 		}
 		lc := a.checkDescriptor(ld, subject, i, missing)
-		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: ld.Size, Foreign: foreign, LinkTarget: lc.via}
+		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: &ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
 			l.Path = blobPath(lc.digest)
 		}

@@ -64,8 +64,9 @@ func newLink(step string, status LinkStatus, declared, computed string, format s
 // Proof is the chain from a registry digest, through captured manifests,
 // to the layers of one image of the archive.
 type Proof struct {
-	// Image is the position of the image the chain reached, or -1.
-	Image int    `json:"image"`
+	// Image is the position of the image the chain reached; nil when it
+	// reached none.
+	Image *int   `json:"image,omitempty"`
 	Links []Link `json:"links"`
 	// Proven is true when no link is broken and the chain reached the
 	// layers: config digest and every diffID proven.
@@ -159,7 +160,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 		}
 		docs = append(docs, c)
 	}
-	p := &Proof{Image: -1, Links: []Link{}}
+	p := &Proof{Links: []Link{}}
 	root, l := rootLink(docs, expect)
 	p.Links = append(p.Links, l)
 	if root < 0 {
@@ -175,7 +176,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 	}
 	img, l := r.configLink(manifest, image)
 	p.Links = append(p.Links, l)
-	p.Image = img
+	p.Image = position(img)
 	if l.Status != LinkProven {
 		return p, nil
 	}

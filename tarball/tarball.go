@@ -284,7 +284,7 @@ func (r *Result) Err(image int) error {
 		if f.Severity != SeverityError {
 			continue
 		}
-		if image >= 0 && f.Image >= 0 && f.Image != image {
+		if image >= 0 && f.Image != nil && *f.Image != image {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))

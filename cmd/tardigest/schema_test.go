@@ -348,6 +348,9 @@ func TestSchemasRejectDrift(t *testing.T) {
 		{"unknown finding kind", "report.schema.json", edit(good, func(m map[string]any) {
 			m["findings"] = []any{map[string]any{"severity": "error", "class": "malformed", "kind": "made_up", "subject": "s", "image": -1, "message": "m"}}
 		}), "kind"},
+		{"-1 for no image", "report.schema.json", edit(good, func(m map[string]any) {
+			m["findings"] = []any{map[string]any{"severity": "info", "class": "info", "kind": "unreferenced_blobs", "subject": "blobs/", "image": -1, "message": "m"}}
+		}), "image"},
 		{"schema version", "report.schema.json", edit(good, func(m map[string]any) { m["schema_version"] = 2 }), "schema_version"},
 		{"images row unknown key", "images.schema.json", edit(rows, func(m map[string]any) { m["tags"] = []any{} }), "tags"},
 		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
