@@ -143,3 +143,37 @@ func TestCausedBy(t *testing.T) {
 }
 
 var errPlain = &findingError{msg: "no class"}
+
+// TestNoFlagNames fails when a string of the library names a
+// command-line flag: the library's messages are for any program, and
+// cmd/tardigest (or report) words the hints for its own flags.
+func TestNoFlagNames(t *testing.T) {
+	flag := regexp.MustCompile(`--[a-z]`)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				checked++
+				if flag.MatchString(lit.Value) {
+					t.Errorf("%s: %s names a command-line flag", fset.Position(lit.Pos()), lit.Value)
+				}
+			}
+			return true
+		})
+	}
+	if checked < 100 {
+		t.Fatalf("checked %d strings; the scan missed the package", checked)
+	}
+}
