@@ -25,14 +25,6 @@ const csMinCases = 40
 // csTimeout bounds one read of one case: no input may hang the reader.
 const csTimeout = 60 * time.Second
 
-var csClasses = map[string]error{
-	"mismatch":    tarball.ErrMismatch,
-	"missing":     tarball.ErrMissing,
-	"malformed":   tarball.ErrMalformed,
-	"limit":       tarball.ErrLimit,
-	"unsupported": tarball.ErrUnsupported,
-}
-
 // csOptions turns a case's limits: header into Options.
 func csOptions(c *archivetest.Case) tarball.Options {
 	opts := tarball.Options{Workers: 2}
@@ -114,7 +106,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 			return
 		}
 		t.Logf("%s error: %v", how, err)
-		if !errors.Is(err, csClasses[c.Expect]) {
+		if !errors.Is(err, tarball.ClassNamed(c.Expect)) {
 			t.Errorf("%s: error %q is not %s", how, err, c.Expect)
 		}
 		if res != nil {
@@ -144,7 +136,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 		if c.Images < 0 && len(res.Images) == 0 {
 			t.Errorf("%s: ok with no image: an archive that verifies nothing must not pass", how)
 		}
-	} else if !errors.Is(got, csClasses[c.Expect]) {
+	} else if !errors.Is(got, tarball.ClassNamed(c.Expect)) {
 		t.Errorf("%s: want a %s finding; findings:\n%s", how, c.Expect, csSummary(res))
 	}
 	for _, k := range c.Kinds {
