@@ -26,7 +26,7 @@ func ParseDigest(s string) (digest.Digest, error) {
 }
 
 // blobPath is where a layout stores the blob of digest d; d must come from
-// parseDigest.
+// ParseDigest.
 func blobPath(d digest.Digest) string {
 	return "blobs/" + string(d.Algorithm()) + "/" + d.Encoded()
 }

@@ -1,7 +1,11 @@
 package tarball
 
 import (
+	"archive/tar"
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -361,5 +365,36 @@ func TestStoredContent(t *testing.T) {
 	decoded := &Result{Images: r.Images}
 	if _, err := decoded.ConfigBytes(0); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "decoded from JSON") {
 		t.Errorf("a Result without content: %v", err)
+	}
+}
+
+// TestOldRegularFileFlag reads an entry whose typeflag is '\x00', as
+// pre-POSIX tar wrote regular files: it is a file like any other.
+func TestOldRegularFileFlag(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := []byte(`{"imageLayoutVersion":"1.0.0"}`)
+	if err := tw.WriteHeader(&tar.Header{Name: "oci-layout", Mode: 0o644, Size: int64(len(body)), Format: tar.FormatUSTAR}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(body)
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = 0 // the typeflag; then the header checksum again
+	copy(b[148:156], "        ")
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	opts := &Options{}
+	opts.normalize()
+	cat, err := readTar(context.Background(), bytes.NewReader(b), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cat.entries["oci-layout"]
+	if e == nil || e.kind != kindFile || string(e.data) != string(body) {
+		t.Fatalf("entry %+v, want a kept regular file", e)
 	}
 }

@@ -25,6 +25,13 @@ func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) 
 	return cat.finish(err)
 }
 
+// typeRegA is the regular-file flag '\x00' of pre-POSIX (V7) tar, which
+// old archives still carry. archive/tar's Reader turns it into TypeReg
+// (TypeDir for a name ending in "/"); it is accepted here too, so that the
+// walk does not depend on that conversion. The byte value is spelled out
+// because tar.TypeRegA is deprecated for writers.
+const typeRegA = '\x00'
+
 // walkTar reads every header of tr into cat and calls body for each
 // regular entry whose body the caller wants to read.
 func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, body func(*entry, *tar.Header) error) error {
@@ -63,7 +70,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		}
 		e := &entry{name: name, size: hdr.Size}
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
 			e.kind = kindFile
 			if hdr.Size < 0 {
 				return fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)

@@ -60,6 +60,9 @@ unreadable, malformed, unsupported or over a limit, 130 interrupted.`,
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
 	}
+	// urfave/cli v2 keeps the version printer in a package variable, not
+	// on the App; the app that runs sets it.
+	cli.VersionPrinter = printVersion
 	return app
 }
 
@@ -139,5 +142,3 @@ func version() string {
 func printVersion(c *cli.Context) {
 	fmt.Fprintf(c.App.Writer, "%s version %s\ngzip: %s\n", c.App.Name, c.App.Version, layer.GzipDecoder)
 }
-
-func init() { cli.VersionPrinter = printVersion }
