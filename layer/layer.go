@@ -211,29 +211,8 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = digest.NewDigest(digest.SHA256, diff)
 		}
 	default:
-		n, derr := decompress(br, comp, in, lim, buf, opts.Pipeline)
-		if in.Err != nil {
-			return Result{}, in.Err
-		}
-		if derr == nil {
-			// The decoder stopped at the end of its stream; anything
-			// after it must still be hashed as part of the blob, and is
-			// garbage to the decompressor.
-			extra, err := drain(br, buf, nil)
-			if err != nil {
-				return Result{}, err
-			}
-			if extra > 0 {
-				derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
-			}
-		} else if _, err := drain(br, buf, nil); err != nil {
+		if err := decodeDiff(&res, br, in, lim, buf, opts.Pipeline); err != nil {
 			return Result{}, err
-		}
-		if derr != nil {
-			res.DiffIDErr = derr
-		} else {
-			res.DiffID = n.digest
-			res.UncompressedSize = n.size
 		}
 	}
 	if ra != nil {
@@ -246,6 +225,39 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		res.DiffID = res.Digest
 	}
 	return res, nil
+}
+
+// decodeDiff decompresses a compressed blob into res.DiffID and
+// res.UncompressedSize, or res.DiffIDErr when it does not decode, and
+// reads br to its end either way, so that the blob digest covers trailing
+// bytes. Its error is a failure to read the blob itself.
+func decodeDiff(res *Result, br *bufio.Reader, in *count.Reader, lim Limits, buf []byte, pipeline bool) error {
+	comp := res.Compression
+	n, derr := decompress(br, comp, in, lim, buf, pipeline)
+	if in.Err != nil {
+		return in.Err
+	}
+	if derr == nil {
+		// The decoder stopped at the end of its stream; anything after it
+		// must still be hashed as part of the blob, and is garbage to the
+		// decompressor.
+		extra, err := drain(br, buf, nil)
+		if err != nil {
+			return err
+		}
+		if extra > 0 {
+			derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
+		}
+	} else if _, err := drain(br, buf, nil); err != nil {
+		return err
+	}
+	if derr != nil {
+		res.DiffIDErr = derr
+	} else {
+		res.DiffID = n.digest
+		res.UncompressedSize = n.size
+	}
+	return nil
 }
 
 // ComputeBytes is Compute for a blob already in memory, such as a slice
