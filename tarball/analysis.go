@@ -63,8 +63,8 @@ func (a *analysis) has(name string) bool {
 	return ok
 }
 
-// add records a finding of kind k about subject (and image i, or -1),
-// with its message.
+// add records a finding of kind k about subject, and about the image at
+// position image (-1 for the archive as a whole), with its message.
 func (a *analysis) add(k Kind, subject string, image int, format string, args ...any) {
 	a.res.Findings = append(a.res.Findings, newFinding(k, subject, image, format, args...))
 }
