@@ -130,9 +130,11 @@ func newFinding(k Kind, subject string, image int, format string, args ...any) F
 // left out, never given a placeholder such as -1.
 func position(i int) *int {
 	if i < 0 {
-		return nil
+		return nil // and no allocation: most findings are about no image
 	}
-	return &i
+	p := new(int)
+	*p = i
+	return p
 }
 
 // findingError is the Err of a finding: its subject and message, and its
