@@ -14,6 +14,8 @@ import (
 	"testing/iotest"
 
 	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // decodeOutcome is what a gzip reader made of a stream: the output's
@@ -32,7 +34,7 @@ func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 	if oneByte {
 		src = iotest.OneByteReader(src)
 	}
-	cr := &seen{r: src} // counts what br pulls in
+	cr := &count.Reader{R: src} // counts what br pulls in
 	br := bufio.NewReaderSize(cr, 4096)
 	var (
 		zr  io.ReadCloser
@@ -71,7 +73,7 @@ func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 		return decodeOutcome{failed: true}
 	}
 	copy(out.sum[:], h.Sum(nil))
-	out.pos = cr.n - int64(br.Buffered())
+	out.pos = cr.N - int64(br.Buffered())
 	return out
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // Compression is the compression of a blob, detected from its first bytes.
@@ -169,19 +171,19 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	}
 	lim := opts.Limits.withDefaults()
 
-	raw := &source{ctx: ctx, r: r, h: alg.Hash()}
+	raw := &source{Reader: count.Reader{R: r}, ctx: ctx, h: alg.Hash()}
 	var ra io.ReadCloser
-	in := &seen{r: raw}
+	in := &count.Reader{R: raw}
 	if opts.Pipeline {
-		// raw is then read on ReadAhead's goroutine: read raw.n, raw.err
-		// and raw.h only after ra.Close; use in.n and in.err before.
+		// raw is then read on ReadAhead's goroutine: read raw.N, raw.Err
+		// and raw.h only after ra.Close; use in.N and in.Err before.
 		ra = ReadAhead(raw)
 		defer func() {
 			if ra != nil {
 				ra.Close()
 			}
 		}()
-		in.r = ra
+		in.R = ra
 	}
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(in)
@@ -209,29 +211,8 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = digest.NewDigest(digest.SHA256, diff)
 		}
 	default:
-		n, derr := decompress(br, comp, in, lim, buf, opts.Pipeline)
-		if in.err != nil {
-			return Result{}, in.err
-		}
-		if derr == nil {
-			// The decoder stopped at the end of its stream; anything
-			// after it must still be hashed as part of the blob, and is
-			// garbage to the decompressor.
-			extra, err := drain(br, buf, nil)
-			if err != nil {
-				return Result{}, err
-			}
-			if extra > 0 {
-				derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
-			}
-		} else if _, err := drain(br, buf, nil); err != nil {
+		if err := decodeDiff(&res, br, in, lim, buf, opts.Pipeline); err != nil {
 			return Result{}, err
-		}
-		if derr != nil {
-			res.DiffIDErr = derr
-		} else {
-			res.DiffID = n.digest
-			res.UncompressedSize = n.size
 		}
 	}
 	if ra != nil {
@@ -239,11 +220,44 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		ra = nil
 	}
 	res.Digest = digest.NewDigest(alg, raw.h)
-	res.Size = raw.n
+	res.Size = raw.N
 	if res.DiffID == "" && res.DiffIDErr == nil {
 		res.DiffID = res.Digest
 	}
 	return res, nil
+}
+
+// decodeDiff decompresses a compressed blob into res.DiffID and
+// res.UncompressedSize, or res.DiffIDErr when it does not decode, and
+// reads br to its end either way, so that the blob digest covers trailing
+// bytes. Its error is a failure to read the blob itself.
+func decodeDiff(res *Result, br *bufio.Reader, in *count.Reader, lim Limits, buf []byte, pipeline bool) error {
+	comp := res.Compression
+	n, derr := decompress(br, comp, in, lim, buf, pipeline)
+	if in.Err != nil {
+		return in.Err
+	}
+	if derr == nil {
+		// The decoder stopped at the end of its stream; anything after it
+		// must still be hashed as part of the blob, and is garbage to the
+		// decompressor.
+		extra, err := drain(br, buf, nil)
+		if err != nil {
+			return err
+		}
+		if extra > 0 {
+			derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
+		}
+	} else if _, err := drain(br, buf, nil); err != nil {
+		return err
+	}
+	if derr != nil {
+		res.DiffIDErr = derr
+	} else {
+		res.DiffID = n.digest
+		res.UncompressedSize = n.size
+	}
+	return nil
 }
 
 // ComputeBytes is Compute for a blob already in memory, such as a slice
@@ -275,31 +289,25 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 }
 
 // source counts and hashes every byte read from the underlying reader and
-// remembers its first error other than EOF, so read failures are told
-// apart from decompression failures.
+// keeps its first error other than EOF, returning it again on every later
+// read, so read failures are told apart from decompression failures.
 type source struct {
+	count.Reader
 	ctx context.Context
-	r   io.Reader
 	h   hash.Hash
-	n   int64
-	err error
 }
 
 func (s *source) Read(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
+	if s.Err != nil {
+		return 0, s.Err
 	}
 	if err := s.ctx.Err(); err != nil {
-		s.err = err
+		s.Err = err
 		return 0, err
 	}
-	n, err := s.r.Read(p)
+	n, err := s.Reader.Read(p)
 	if n > 0 {
 		s.h.Write(p[:n])
-		s.n += int64(n)
-	}
-	if err != nil && err != io.EOF {
-		s.err = err
 	}
 	return n, err
 }
@@ -331,8 +339,8 @@ type diffResult struct {
 
 // decompress decodes br and hashes the output. Errors it returns are
 // ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
-// raw.err instead.
-func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
+// raw.Err instead.
+func decompress(br *bufio.Reader, comp Compression, raw *count.Reader, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
 	var dec io.Reader
 	switch comp {
 	case Gzip:
@@ -380,7 +388,7 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 		if m > 0 {
 			n += int64(m)
 			sink.Write(buf[:m])
-			if err := lim.CheckExpansion(comp, n, raw.n); err != nil {
+			if err := lim.CheckExpansion(comp, n, raw.N); err != nil {
 				return diffResult{}, err
 			}
 		}
@@ -392,8 +400,8 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 			return diffResult{digest: digest.NewDigest(digest.SHA256, h), size: n}, nil
 		}
 		if err != nil {
-			if raw.err != nil {
-				return diffResult{}, raw.err
+			if raw.Err != nil {
+				return diffResult{}, raw.Err
 			}
 			if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
 				return diffResult{}, fmt.Errorf("%w: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
@@ -435,21 +443,4 @@ func zstdWindow(br *bufio.Reader) uint64 {
 			return h.WindowSize
 		}
 	}
-}
-
-// seen counts the bytes Compute consumes and keeps the first read error,
-// on Compute's goroutine (raw may be read on another).
-type seen struct {
-	r   io.Reader
-	n   int64
-	err error
-}
-
-func (s *seen) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
-	return n, err
 }

@@ -51,9 +51,6 @@ type Document struct {
 	Expectations []tarball.Expectation `json:"expectations,omitempty"`
 	// Proof is the chain built from --against files.
 	Proof *tarball.Proof `json:"proof,omitempty"`
-	// Registry is the per-image verdict on the registry digest, in the
-	// order of Images.
-	Registry []string `json:"registry"`
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -83,7 +80,7 @@ func Build(res *tarball.Result, opts Options) *Document {
 		doc.Unreferenced = []tarball.Blob{}
 	}
 	for _, f := range res.Findings {
-		if opts.Image >= 0 && f.Image >= 0 && f.Image != opts.Image {
+		if opts.Image >= 0 && f.Image != nil && *f.Image != opts.Image {
 			continue
 		}
 		doc.Findings = append(doc.Findings, f)
@@ -93,16 +90,6 @@ func Build(res *tarball.Result, opts Options) *Document {
 		case tarball.SeverityWarning:
 			doc.Verdict.Warnings++
 		}
-	}
-	for k, img := range doc.Images {
-		pos := k
-		if doc.SelectedImage != nil {
-			pos = *doc.SelectedImage
-		}
-		doc.Registry = append(doc.Registry, registry(res, img, res.Err(pos) != nil))
-	}
-	if doc.Registry == nil {
-		doc.Registry = []string{}
 	}
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, opts.Command)
 	return doc
@@ -130,23 +117,13 @@ func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) b
 	return failed == 0
 }
 
-// registry is the one-line verdict on an image's registry digest.
-func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
-	who := res.Archive.Producer
-	if who == "" {
-		who = "an unknown producer"
+// registryLine is the registry verdict in the image header: the reason,
+// then the digest or what to do without one.
+func registryLine(reg tarball.Registry) string {
+	if reg.Digest != "" {
+		return reg.Reason + ": " + reg.Digest.String()
 	}
-	switch img.ManifestOrigin {
-	case "original":
-		d := img.RegistryDigest()
-		if failed {
-			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
-		}
-		return fmt.Sprintf("stored and verified: %s", d)
-	case "producer":
-		return fmt.Sprintf("not stored in this archive (its manifest was written by %s over uncompressed layers): use --against", who)
-	}
-	return fmt.Sprintf("not stored in this archive (written by %s): use --against", who)
+	return reg.Reason + ": use --against"
 }
 
 func verdict(doc *Document, command string) (string, string) {
@@ -194,7 +171,7 @@ func Text(w io.Writer, doc *Document) error {
 			i = *doc.SelectedImage
 		}
 		ew.printf("\n")
-		writeImage(ew, i, img, doc.Registry[k])
+		writeImage(ew, i, img)
 	}
 	absent := absentPlatforms(doc.Index)
 	if len(absent) > 0 {
@@ -214,11 +191,14 @@ func Text(w io.Writer, doc *Document) error {
 		for _, m := range e.Messages {
 			ew.printf("  %s\n", m)
 		}
+		if u := e.Unprovable; u != nil {
+			ew.printf("  the registry digest of %s is %s; %s\n", u.Name, u.Registry.Reason, captureHint)
+		}
 	}
 	if p := doc.Proof; p != nil {
 		ew.printf("\nproof (--against)\n")
 		for _, l := range p.Links {
-			ew.printf("  %-13s %s: %s\n", l.Status, l.Step, l.Message)
+			ew.printf("  %-13s %s: %s%s\n", l.Status, l.Step, l.Message, linkHint[l.Hint])
 		}
 		if p.Proven {
 			ew.printf("  chain proven: the registry digest leads to exactly this image's config and layers\n")
@@ -237,7 +217,19 @@ func Text(w io.Writer, doc *Document) error {
 	return ew.err
 }
 
-func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
+// linkHint words, for the command line, what a link of a proof lacks.
+var linkHint = map[tarball.LinkHint]string{
+	tarball.HintRegistryDigest:   "; pass --expect with the registry's digest to prove it",
+	tarball.HintCapturedManifest: "; capture it where the registry is and pass it with --against",
+	tarball.HintPlatform:         " (choose one with --platform)",
+}
+
+// captureHint says what to do when the archive cannot hold a registry
+// digest.
+const captureHint = "a compressed layer digest cannot be recomputed from content, so neither can the manifest digest: " +
+	"capture the manifest where the registry is (crane manifest, skopeo inspect --raw, regctl manifest get --format raw-body) and pass it with --against"
+
+func writeImage(ew *errWriter, i int, img *tarball.Image) {
 	name := img.Name()
 	if name == "" {
 		name = "<untagged>"
@@ -260,9 +252,9 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 		ew.printf("  containerd   n/a: no index.json entry leads to this image\n")
 	}
 	switch img.ManifestOrigin {
-	case "original":
+	case tarball.OriginalManifest:
 		ew.printf("  manifest     %s  (stored as written by the registry or builder)\n", img.ManifestDigest)
-	case "producer":
+	case tarball.ProducerManifest:
 		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's)\n", img.ManifestDigest)
 	default:
 		ew.printf("  manifest     none stored\n")
@@ -270,7 +262,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 	for _, d := range img.IndexDigests {
 		ew.printf("  index        %s\n", d)
 	}
-	ew.printf("  registry     %s\n", registry)
+	ew.printf("  registry     %s\n", registryLine(img.Registry))
 	if img.Created != "" {
 		ew.printf("  created      %s\n", img.Created)
 	}
@@ -292,7 +284,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
 func absentPlatforms(nodes []*tarball.IndexNode) []string {
 	var out []string
 	for _, n := range nodes {
-		if n.Kind == "absent" {
+		if n.Kind == tarball.NodeAbsent {
 			p := n.Platform
 			if p == "" {
 				p = n.Digest.String()

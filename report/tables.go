@@ -43,12 +43,8 @@ func ImageRows(res *tarball.Result) []ImageRow {
 		for _, l := range img.Layers {
 			base.Size += l.UncompressedSize
 		}
-		switch base.Digest = img.RegistryDigest(); {
-		case base.Digest != "":
-		case img.ManifestOrigin == "producer":
-			base.DigestNote = "the archive's manifest was written by " + res.Archive.Producer + " over uncompressed layers, not by the registry"
-		default:
-			base.DigestNote = "no manifest is stored in this archive; use verify --against with one captured from the registry"
+		if base.Digest = img.Registry.Digest; base.Digest == "" {
+			base.DigestNote = img.Registry.Reason
 		}
 		names := tagNames(img)
 		if len(names) == 0 {
@@ -137,17 +133,18 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 // HistoryRow is one line of the history table, newest first as docker
 // history prints it.
 type HistoryRow struct {
-	// Image is the image ID on the top row and "<missing>" below, as for
-	// a pulled image in docker history.
-	Image     string `json:"image"`
-	Created   string `json:"created"`
-	CreatedBy string `json:"created_by"`
-	Comment   string `json:"comment"`
+	// ImageID is the image ID on the top row, and absent below: docker
+	// history prints <missing> there for a pulled image, and so does
+	// the table.
+	ImageID   digest.Digest `json:"image_id,omitempty"`
+	Created   string        `json:"created"`
+	CreatedBy string        `json:"created_by"`
+	Comment   string        `json:"comment"`
 	// EmptyLayer marks entries that made no layer.
 	EmptyLayer bool `json:"empty_layer"`
-	// Layer is the position of the layer the entry made, or -1; then
-	// DiffID, Digest and the sizes are those of that layer.
-	Layer            int           `json:"layer"`
+	// Layer is the position of the layer the entry made, absent when it
+	// made none; DiffID, Digest and the sizes are those of that layer.
+	Layer            *int          `json:"layer,omitempty"`
 	DiffID           digest.Digest `json:"diff_id,omitempty"`
 	Digest           digest.Digest `json:"digest,omitempty"`
 	Size             int64         `json:"size"`
@@ -160,15 +157,15 @@ func HistoryRows(img *tarball.Image) []HistoryRow {
 	rows := []HistoryRow{}
 	for k := len(img.History) - 1; k >= 0; k-- {
 		h := img.History[k]
-		r := HistoryRow{Image: "<missing>", Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: h.Layer}
-		if h.Layer >= 0 && h.Layer < len(img.Layers) {
-			l := img.Layers[h.Layer]
+		r := HistoryRow{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: h.Layer}
+		if h.Layer != nil && *h.Layer < len(img.Layers) {
+			l := img.Layers[*h.Layer]
 			r.DiffID, r.Digest, r.Size, r.UncompressedSize = l.DiffID, l.Digest, l.Size, l.UncompressedSize
 		}
 		rows = append(rows, r)
 	}
-	if len(rows) > 0 && img.ImageID != "" {
-		rows[0].Image = img.ImageID.String()
+	if len(rows) > 0 {
+		rows[0].ImageID = img.ImageID
 	}
 	return rows
 }
@@ -178,7 +175,7 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 	if opts.Quiet {
 		ew := &errWriter{w: w}
 		for _, r := range rows {
-			ew.printf("%s\n", shortImage(r.Image, opts.NoTrunc))
+			ew.printf("%s\n", historyImage(r.ImageID, opts.NoTrunc))
 		}
 		return ew.err
 	}
@@ -193,16 +190,18 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 		if r.DiffID != "" {
 			diff = shortID(r.DiffID, opts.NoTrunc)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortImage(r.Image, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
 	}
 	return tw.Flush()
 }
 
-func shortImage(s string, noTrunc bool) string {
-	if d, err := digest.Parse(s); err == nil {
-		return shortID(d, noTrunc)
+// historyImage is the IMAGE column of a history row: the image ID on the
+// top row, <missing> below, as docker history prints a pulled image.
+func historyImage(d digest.Digest, noTrunc bool) string {
+	if d == "" {
+		return "<missing>"
 	}
-	return s
+	return shortID(d, noTrunc)
 }
 
 // shortID prints a digest as docker prints image IDs: 12 hex digits, or

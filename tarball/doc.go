@@ -51,8 +51,31 @@
 //
 // Problems are collected, not thrown: every false claim becomes a Finding
 // whose Err matches one of ErrMismatch, ErrMissing, ErrMalformed, ErrLimit
-// or ErrUnsupported. Open and Read return an error only when the archive
-// cannot be read at all.
+// or ErrUnsupported. Every finding is of a Kind declared in kinds.go (see
+// Kinds and docs/findings.md). Open and Read return an error only when the
+// archive cannot be read at all.
+//
+// # Where to start
+//
+// Reading: tarball.go (Open, Read, Options), read_tar.go, read_file.go and
+// read_dir.go (the three readers), schedule.go (hashing, workers),
+// outer.go (a tar compressed as a whole), catalog.go (entries, names,
+// links). The analysis: analysis.go (run, in order), then one file per
+// subject: oci.go (index.json, descriptors), docker.go (manifest.json,
+// Docker 25+), legacy.go (before 1.10), check.go (configs, diffIDs, chain
+// IDs, history, blobs), producer.go, registry.go (the registry verdict).
+// After it: expect.go (Find, Expect), prove.go (Prove, step by step),
+// select.go, content.go (stored bytes).
+//
+//   - A layout: detect it in analysis.run, read it in a file of its own
+//     like legacy.go, name its producer in producer.go.
+//   - A check: a method in check.go (or the subject's file) called from
+//     run or checkImage, reporting with a.add and a Kind added to kinds.go;
+//     then go test ./cmd/tardigest -update regenerates docs/findings.md
+//     and the schema's kind enum.
+//   - An output field: the type in image.go or tarball.go, its JSON key in
+//     docs/schema, and its text in package report.
+//   - A command: cmd/tardigest (app.go lists the commands).
 //
 // # Limits
 //

@@ -55,39 +55,3 @@ func digestPrefix(d, ref string) bool {
 	}
 	return strings.HasPrefix(strings.TrimPrefix(d, "sha256:"), hex)
 }
-
-// ConfigBytes returns the exact stored config bytes of image i.
-func (r *Result) ConfigBytes(i int) ([]byte, error) {
-	if i < 0 || i >= len(r.Images) {
-		return nil, fmt.Errorf("%w: image %d", ErrNoImage, i)
-	}
-	return storedBytes(r.Images[i].configEntry, "config")
-}
-
-// ManifestBytes returns the exact stored manifest bytes of image i. An
-// image with no stored manifest is an ErrMissing error; none is ever made
-// up.
-func (r *Result) ManifestBytes(i int) ([]byte, error) {
-	if i < 0 || i >= len(r.Images) {
-		return nil, fmt.Errorf("%w: image %d", ErrNoImage, i)
-	}
-	img := r.Images[i]
-	if img.manifestEntry == nil {
-		who := r.Archive.Producer
-		if who == "" {
-			who = "its producer"
-		}
-		return nil, &findingError{class: ErrMissing, msg: fmt.Sprintf("this archive stores no manifest for %s (written by %s); tardigest never makes one up: capture it where the registry is and use verify --against", imageName(img), who)}
-	}
-	return storedBytes(img.manifestEntry, "manifest")
-}
-
-func storedBytes(e *entry, what string) ([]byte, error) {
-	switch {
-	case e == nil:
-		return nil, fmt.Errorf("%w: no %s in the archive", ErrMissing, what)
-	case e.data == nil:
-		return nil, fmt.Errorf("%w: %s %q was not kept (not JSON, or over --max-json-bytes)", ErrLimit, what, e.name)
-	}
-	return e.data, nil
-}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
@@ -69,24 +70,18 @@ type Progress struct {
 	Active atomic.Int64
 }
 
-// counted adds the bytes read through r to p.Bytes.
-type counted struct {
-	r io.Reader
-	p *Progress
+// input counts the archive bytes read through r into opts.Progress, if
+// any.
+func (o *Options) input(r io.Reader) *count.Reader {
+	return &count.Reader{R: r, Total: o.bytesRead()}
 }
 
-func (c counted) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.Bytes.Add(int64(n))
-	return n, err
-}
-
-// count wraps r so reads count into opts.Progress, if any.
-func (o *Options) count(r io.Reader) io.Reader {
+// bytesRead is the progress counter of archive bytes, or nil.
+func (o *Options) bytesRead() *atomic.Int64 {
 	if o.Progress == nil {
-		return r
+		return nil
 	}
-	return counted{r: r, p: o.Progress}
+	return &o.Progress.Bytes
 }
 
 func (o *Options) normalize() {
@@ -134,7 +129,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return analyze(cat, "directory", &opts), nil
+		return analyze(cat, ContainerDirectory, &opts), nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -144,12 +139,12 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	r, container, closer, err := outerReader(opts.count(f), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(f), opts.Limits)
 	if err != nil {
 		return nil, err
 	}
 	defer closer()
-	if container != "tar" {
+	if container != ContainerTar {
 		return readStream(ctx, r, container, &opts)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -170,7 +165,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 // are resolved at the end. The stream may be compressed as a whole.
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(opts.count(r), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(r), opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -178,8 +173,8 @@ func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	return readStream(ctx, r, container, &opts)
 }
 
-func readStream(ctx context.Context, r io.Reader, container string, opts *Options) (*Result, error) {
-	if container != "tar" {
+func readStream(ctx context.Context, r io.Reader, container Container, opts *Options) (*Result, error) {
+	if container != ContainerTar {
 		// Decompress the archive on its own goroutine, so it overlaps
 		// with hashing the entries.
 		ra := layer.ReadAhead(r)
@@ -190,7 +185,7 @@ func readStream(ctx context.Context, r io.Reader, container string, opts *Option
 	if err != nil {
 		return nil, err
 	}
-	if container != "tar" {
+	if container != ContainerTar {
 		// Read the compressed stream to its end, so its checksum and
 		// any data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
@@ -212,15 +207,20 @@ type Result struct {
 	Unreferenced []Blob `json:"unreferenced_blobs"`
 	// Findings lists every problem and observation.
 	Findings []Finding `json:"findings"`
+
+	// content holds the configs and manifests of the images by digest:
+	// what ConfigBytes, ManifestBytes and Prove read. A Result decoded
+	// from JSON has none, and they say so.
+	content map[digest.Digest]storedDoc
 }
 
 // Archive describes the archive as a whole.
 type Archive struct {
-	// Container is "tar", "tar+gzip", "tar+zstd" or "directory".
-	Container string `json:"container"`
-	// Format is the layout: docker-archive, docker-archive+oci-layout,
-	// docker-archive-v1, oci-layout, oci-archive or unknown.
-	Format string `json:"format"`
+	// Container is how the archive is held: a tar, compressed or not, or
+	// a directory.
+	Container Container `json:"container"`
+	// Format is the layout of the archive.
+	Format Format `json:"format"`
 	// Producer is the tool that most likely wrote the archive, as far as
 	// its layout tells; "" when it does not.
 	Producer string `json:"producer"`
@@ -231,12 +231,45 @@ type Archive struct {
 	IndexJSONDigest digest.Digest `json:"index_json_digest,omitempty"`
 }
 
+// Container is how an archive is held.
+type Container string
+
+// Containers.
+const (
+	ContainerTar       Container = "tar"       // a plain tar
+	ContainerTarGzip   Container = "tar+gzip"  // a tar compressed as a whole with gzip
+	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
+	ContainerDirectory Container = "directory" // an OCI image layout directory
+)
+
+// Format is the layout of an archive, from the files at its root.
+type Format string
+
+// Formats.
+const (
+	// FormatDockerArchive is docker save's manifest.json layout, without
+	// index.json.
+	FormatDockerArchive Format = "docker-archive"
+	// FormatDockerOCI is manifest.json beside index.json or oci-layout:
+	// Docker 25+ and the containerd store.
+	FormatDockerOCI Format = "docker-archive+oci-layout"
+	// FormatDockerV1 is docker save before Docker 1.10: repositories and
+	// <v1id>/ directories only.
+	FormatDockerV1 Format = "docker-archive-v1"
+	// FormatOCILayout is an OCI image layout directory.
+	FormatOCILayout Format = "oci-layout"
+	// FormatOCIArchive is an OCI image layout in a tar.
+	FormatOCIArchive Format = "oci-archive"
+	// FormatUnknown is none of these.
+	FormatUnknown Format = "unknown"
+)
+
 // Blob is a file under blobs/ that nothing references.
 type Blob struct {
-	Path        string        `json:"path"`
-	Digest      digest.Digest `json:"digest"`
-	Size        int64         `json:"size"`
-	Compression string        `json:"compression"`
+	Path        string            `json:"path"`
+	Digest      digest.Digest     `json:"digest"`
+	Size        int64             `json:"size"`
+	Compression layer.Compression `json:"compression"`
 	// Kind is what the bytes look like: manifest, index, config, json,
 	// layer, or unknown.
 	Kind string `json:"kind"`
@@ -251,7 +284,7 @@ func (r *Result) Err(image int) error {
 		if f.Severity != SeverityError {
 			continue
 		}
-		if image >= 0 && f.Image >= 0 && f.Image != image {
+		if image >= 0 && f.Image != nil && *f.Image != image {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))

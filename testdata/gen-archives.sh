@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates every fixture under testdata/archives/ (except README.md) from
 # scratch, plus one <fixture>.expected.json per fixture computed independently
-# with sha256sum, gzip -dc, zstd -dc, jq and skopeo inspect.
+# with sha256sum, gzip -dc, zstd -dc, jq and skopeo inspect, in the format of
+# the shared fixtures (made with their tools/gen-expected.sh, which must be
+# checked out beside this repository, or named by GEN_EXPECTED).
 #
 # Needs the Debian packages: skopeo umoci pigz zstd jq bzip2 xz-utils pixz
 # (and GNU tar, gzip, coreutils). Not run by CI. No registry and no network are used.
@@ -128,6 +130,34 @@ write_expected() {
     --argjson absent "$6" --argjson sk "$7" --argjson extra "$extra" --argjson cp "$cp" \
     '{fixture:$f, container:$c, format:$fmt, images:$images, index_digests:$idx,
       absent_platforms:$absent, skopeo:$sk, skopeo_copy:$cp} + $extra' >"$OUT/$1.expected.json"
+}
+
+# shared_format RECORD...: rewrites each record in the shared expected.json
+# format. A layer that does not decode (gzip(corrupt)) has no diffID, so
+# gen-expected.sh's hash of the bytes gzip -dc gave before failing, and the
+# diff_id and media type mismatches it derives from it, are left out.
+GEN_EXPECTED=${GEN_EXPECTED:-$HERE/../../shared/fixtures/tools/gen-expected.sh}
+KEEP='["index_digests","absent_platforms","absent_blobs","mismatches","truncated_at","original_size","broken",
+  "note","image_names","gzip_members","gzip_stream_valid","inner_tar_digest","inner_tar_size","symlinks",
+  "symlink_before_target","skopeo","skopeo_copy","skopeo_oci_archive","skopeo_docker_archive","skopeo_per_image"]'
+shared_format() {
+  local rec name
+  for rec in "$@"; do
+    name=$(basename "$rec" .expected.json)
+    rm -rf "$WORK/real/$name" && mkdir -p "$WORK/real/$name"
+    cp -a "$(dirname "$rec")/$name" "$WORK/real/$name/"
+    (cd "$WORK/real" && bash "$GEN_EXPECTED" "$name" "$name" >/dev/null)
+    jq --slurpfile old "$rec" --argjson keep "$KEEP" '
+      del(.tools, .cross_check)
+      | .images |= map(
+          (any(.layers[]; .compression | endswith("(corrupt)"))) as $corrupt
+          | .layers |= map(if .compression | endswith("(corrupt)") then .diff_id = null | .uncompressed_size = null else . end)
+          | .problems |= map(select($corrupt and (.kind == "media_type_mismatch" or .kind == "diff_id_mismatch") | not)))
+      | if any(.images[].layers[]; .compression | endswith("(corrupt)")) then .notes += ["a layer that does not decode (gzip(corrupt)) has no diff_id and no uncompressed_size, and so no diff_id_mismatch; its bytes are gzip (magic), so no media_type_mismatch either: corrupt_compression says it"] else . end
+      + ($old[0] | with_entries(select(.key as $k | $keep | index($k))))' \
+      "$WORK/real/$name/expected.json" >"$rec.new"
+    mv "$rec.new" "$rec"
+  done
 }
 
 # ------------------------------------------------- 1. source image (umoci)
@@ -632,6 +662,15 @@ for f in docker-archive.tar.bz2 docker-archive-multistream.tar.bz2 docker-archiv
   docker-archive-multistream.tar.xz docker-archive-pixz.tar.xz docker-archive-extracted docker25-extracted; do
   mv "$OUT/$f" "$OUT/$f.expected.json" "$NEW/"
 done
+
+# ------------------------------------- 9. the shared expected.json format
+# Every record above is merged into the format of the shared fixtures
+# (shared/fixtures/README.md), computed by their gen-expected.sh from the
+# same archive with sha256sum, gzip, zstd, tar and jq: the tests read both
+# corpora with one harness. The records' own checked values (mismatches,
+# absent platforms, index digests, truncation) and skopeo's answers are
+# kept beside the shared fields.
+shared_format "$OUT"/*.expected.json
 
 echo "gen-archives.sh: wrote fixtures to $OUT"
 (cd "$OUT" && du -sh --apparent-size -- * | sort -k2)

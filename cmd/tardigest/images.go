@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -110,7 +111,17 @@ and exits 1. It never makes one up.
 Examples:
    tardigest manifest oci-dir/ | jq .layers
    tardigest manifest --image v1 oci-archive.tar | sha256sum`,
-		(*tarball.Result).ManifestBytes)
+		manifestBytes)
+}
+
+// manifestBytes is the stored manifest of image i, or an error that says
+// how to get the registry's when none is stored.
+func manifestBytes(res *tarball.Result, i int) ([]byte, error) {
+	data, err := res.ManifestBytes(i)
+	if errors.Is(err, tarball.ErrMissing) {
+		return nil, hintError{err, "capture the manifest where the registry is and use verify --against"}
+	}
+	return data, err
 }
 
 // storedCommand prints one stored document of the chosen image.

@@ -1,0 +1,151 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/tarball"
+)
+
+func at(i int) *int { return &i }
+
+// twoImages is a result with an error about image 1, a warning about
+// the archive and an info finding about image 0.
+func twoImages() *tarball.Result {
+	return &tarball.Result{
+		Archive: tarball.Archive{Container: tarball.ContainerTar, Format: tarball.FormatDockerArchive},
+		Images: []*tarball.Image{
+			{Sources: []string{"manifest.json[0]"}, RepoTags: []string{"a:1"}, Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
+			{Sources: []string{"manifest.json[1]"}, RepoTags: []string{"b:1"}, Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
+		},
+		Findings: []tarball.Finding{
+			{Severity: tarball.SeverityError, Class: "mismatch", Kind: "diff_id_mismatch", Subject: "image[1] layer[0]", Image: at(1), Message: "m", Err: tarball.ErrMismatch},
+			{Severity: tarball.SeverityWarning, Class: "info", Kind: "missing_oci_layout", Subject: "oci-layout", Message: "m"},
+			{Severity: tarball.SeverityInfo, Class: "info", Kind: "lowercase_keys", Subject: "manifest.json", Image: at(0), Message: "m"},
+		},
+	}
+}
+
+func TestBuild(t *testing.T) {
+	tests := []struct {
+		name                 string
+		opts                 Options
+		wantImages           int
+		wantFindings         int
+		wantErrors, wantWarn int
+		wantStatus, wantMsg  string
+	}{
+		{"inspect all", Options{Command: "inspect", Image: -1}, 2, 3, 1, 1, "inspected", "1 error, 1 warning; run verify to fail on them"},
+		{"verify all", Options{Command: "verify", Image: -1}, 2, 3, 1, 1, "failed", "FAILED: 1 error, 1 warning"},
+		{"verify image 0: the other image's error is left out", Options{Command: "verify", Image: 0}, 1, 2, 0, 1, "verified", "verified: every claim checked matched (1 warning)"},
+		{"verify image 1", Options{Command: "verify", Image: 1}, 1, 2, 1, 1, "failed", "FAILED: 1 error, 1 warning"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := Build(twoImages(), tt.opts)
+			v := doc.Verdict
+			if len(doc.Images) != tt.wantImages || len(doc.Findings) != tt.wantFindings || v.Errors != tt.wantErrors || v.Warnings != tt.wantWarn || v.Status != tt.wantStatus || v.Message != tt.wantMsg {
+				t.Errorf("%d images, %d findings, verdict %+v; want %d, %d, %d errors, %d warnings, %s %q",
+					len(doc.Images), len(doc.Findings), v, tt.wantImages, tt.wantFindings, tt.wantErrors, tt.wantWarn, tt.wantStatus, tt.wantMsg)
+			}
+			if (doc.SelectedImage != nil) != (tt.opts.Image >= 0) {
+				t.Errorf("selected image %v with Options.Image %d", doc.SelectedImage, tt.opts.Image)
+			}
+		})
+	}
+	// Nothing is null in the JSON document, even for an empty result.
+	var b bytes.Buffer
+	if err := JSON(&b, Build(&tarball.Result{}, Options{Command: "inspect", Image: -1})); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "null") || !strings.HasSuffix(b.String(), "}\n") {
+		t.Errorf("empty document:\n%s", b.String())
+	}
+}
+
+func TestAddProof(t *testing.T) {
+	verified := tarball.Expectation{Verified: true}
+	notVerified := tarball.Expectation{}
+	tests := []struct {
+		name       string
+		exp        []tarball.Expectation
+		proof      *tarball.Proof
+		want       bool
+		wantErrors int
+	}{
+		{"every expectation verified", []tarball.Expectation{verified, verified}, nil, true, 0},
+		{"one expectation failed", []tarball.Expectation{verified, notVerified}, nil, false, 1},
+		{"two failed", []tarball.Expectation{notVerified, notVerified}, nil, false, 2},
+		{"the proof decides over expectations", []tarball.Expectation{notVerified}, &tarball.Proof{Proven: true}, true, 0},
+		{"a broken proof", []tarball.Expectation{verified}, &tarball.Proof{}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := Build(&tarball.Result{}, Options{Command: "verify", Image: -1})
+			got := doc.AddProof(tt.exp, tt.proof)
+			if got != tt.want || doc.Verdict.Errors != tt.wantErrors {
+				t.Errorf("AddProof = %v with %d errors; want %v, %d", got, doc.Verdict.Errors, tt.want, tt.wantErrors)
+			}
+			if wantStatus := map[bool]string{true: "verified", false: "failed"}[tt.want]; doc.Verdict.Status != wantStatus {
+				t.Errorf("status %s, want %s", doc.Verdict.Status, wantStatus)
+			}
+		})
+	}
+}
+
+func TestRegistryLine(t *testing.T) {
+	d := digest.FromString("index")
+	tests := []struct {
+		reg  tarball.Registry
+		want string
+	}{
+		{tarball.Registry{Status: tarball.RegistryVerified, Digest: d, Reason: "stored and verified"}, "stored and verified: " + d.String()},
+		{tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}, "not stored in this archive (written by x): use --against"},
+	}
+	for _, tt := range tests {
+		if got := registryLine(tt.reg); got != tt.want {
+			t.Errorf("registryLine = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestTextWordsHints checks that the report, not the library, names the
+// flags a proof lacks.
+func TestTextWordsHints(t *testing.T) {
+	doc := Build(&tarball.Result{}, Options{Command: "verify", Image: -1})
+	doc.AddProof([]tarball.Expectation{{
+		Digest:     digest.FromString("x"),
+		Messages:   []string{"no object in this archive has digest x"},
+		Unprovable: &tarball.Unprovable{Name: "a:1", Registry: tarball.Registry{Reason: "not stored in this archive (written by x)"}},
+	}}, &tarball.Proof{Links: []tarball.Link{
+		{Step: "registry digest", Status: tarball.LinkUnchecked, Message: "no registry digest given", Hint: tarball.HintRegistryDigest},
+		{Step: "index -> platform manifest", Status: tarball.LinkBroken, Message: "no manifest for platform", Hint: tarball.HintPlatform},
+		{Step: "index -> platform manifest", Status: tarball.LinkBroken, Message: "neither captured nor stored", Hint: tarball.HintCapturedManifest},
+	}})
+	var b bytes.Buffer
+	if err := Text(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"the registry digest of a:1 is not stored in this archive (written by x); a compressed layer digest",
+		"no registry digest given; pass --expect with the registry's digest to prove it",
+		"no manifest for platform (choose one with --platform)",
+		"neither captured nor stored; capture it where the registry is and pass it with --against",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+	var j bytes.Buffer
+	if err := JSON(&j, doc); err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(j.Bytes(), &v); err != nil || strings.Contains(j.String(), "--") {
+		t.Errorf("the JSON names no flag and parses (%v):\n%s", err, j.String())
+	}
+}

@@ -1,0 +1,77 @@
+package tarball
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// readDir reads an OCI image layout directory. Everything is opened
+// through an os.Root, so no name in the layout can reach outside it; a
+// symlink is recorded as such and never followed.
+func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	cat := newCatalog(opts)
+	var (
+		jobs  []blobJob
+		total int64
+	)
+	n := 0
+	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("%w: %q: %v", ErrMalformed, name, err)
+		}
+		if name == "." {
+			return nil
+		}
+		if n++; n > opts.Limits.MaxEntries {
+			return fmt.Errorf("%w: more than %d files (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
+		}
+		e := &entry{name: name}
+		switch t := d.Type(); {
+		case t.IsDir():
+			e.kind = kindDir
+		case t&fs.ModeSymlink != 0:
+			e.kind = kindOther
+			cat.problem(kindSymlinkInLayout, name, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
+		case t.IsRegular():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			e.kind, e.size = kindFile, info.Size()
+			jobs = append(jobs, blobJob{e: e})
+			total += e.size
+		default:
+			e.kind = kindOther
+		}
+		cat.add(e)
+		return nil
+	})
+	if err != nil {
+		return cat, err
+	}
+	if _, ok := cat.entries["index.json"]; !ok {
+		return cat, fmt.Errorf("%w: %s: not an OCI image layout (no index.json)", ErrMalformed, dir)
+	}
+	if opts.Progress != nil {
+		opts.Progress.Total.Store(total)
+	}
+	err = hashAll(ctx, jobs, opts, func(j blobJob, pipeline bool) error {
+		f, err := root.Open(j.e.name)
+		if err != nil {
+			return fmt.Errorf("open %q: %w", j.e.name, err)
+		}
+		defer f.Close()
+		if err := hashEntry(ctx, cat, j.e, exactly(f, j.e.size, opts), opts, pipeline); err != nil {
+			return entryReadError(j.e.name, err)
+		}
+		return nil
+	})
+	return cat.finish(err)
+}

@@ -1,0 +1,111 @@
+package tarball
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// readTar reads a tar stream in one pass, hashing every regular entry as
+// it streams by. It is the path for pipes and for archives compressed as a
+// whole.
+func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) {
+	cat := newCatalog(opts)
+	tr := tar.NewReader(r)
+	err := walkTar(ctx, tr, cat, opts, func(e *entry, hdr *tar.Header) error {
+		// One blob at a time: pipelining is what keeps a second core busy.
+		if err := hashEntry(ctx, cat, e, tr, opts, true); err != nil {
+			return entryReadError(e.name, err)
+		}
+		return nil
+	})
+	return cat.finish(err)
+}
+
+// typeRegA is the regular-file flag '\x00' of pre-POSIX (V7) tar, which
+// old archives still carry. archive/tar's Reader turns it into TypeReg
+// (TypeDir for a name ending in "/"); it is accepted here too, so that the
+// walk does not depend on that conversion. The byte value is spelled out
+// because tar.TypeRegA is deprecated for writers.
+const typeRegA = '\x00'
+
+// walkTar reads every header of tr into cat and calls body for each
+// regular entry whose body the caller wants to read.
+func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, body func(*entry, *tar.Header) error) error {
+	last := ""
+	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if n == 0 {
+				return fmt.Errorf("%w: not an image archive: the tar has no entries", ErrMalformed)
+			}
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, ErrLimit) || errors.Is(err, ErrMalformed) || errors.Is(err, context.Canceled) {
+				return err // the outer stream already said what is wrong
+			}
+			if n == 0 {
+				return fmt.Errorf("%w: not a tar archive: %v", ErrMalformed, err)
+			}
+			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, last, err)
+		}
+		if n >= opts.Limits.MaxEntries {
+			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
+		}
+		last = hdr.Name
+		name, err := cleanName(hdr.Name)
+		if err != nil {
+			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		e := &entry{name: name, size: hdr.Size}
+		switch hdr.Typeflag {
+		case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
+			e.kind = kindFile
+			if hdr.Size < 0 {
+				return fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)
+			}
+		case tar.TypeSymlink, tar.TypeLink:
+			e.kind = kindSymlink
+			if hdr.Typeflag == tar.TypeLink {
+				e.kind = kindHardlink
+			}
+			e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
+			if err != nil {
+				cat.problem(kindBadLink.causedBy(err), name, "%v", err)
+				e.kind = kindOther
+			}
+		case tar.TypeDir:
+			e.kind = kindDir
+		default:
+			e.kind = kindOther
+		}
+		if !cat.add(e) {
+			continue
+		}
+		if e.kind == kindFile {
+			if err := body(e, hdr); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func isPAXSparse(hdr *tar.Header) bool {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
