@@ -13,6 +13,14 @@
 // the metadata is parsed and every reference is resolved against the
 // recorded entries, links followed inside the archive only.
 //
+// The entries are recorded as an extraction would leave them (catalog.go),
+// because docker load extracts the archive before it opens a name: in tar
+// order, each directory of a name must be a directory at that point, hard
+// links name earlier members, and a name is resolved one component at a
+// time as a file system resolves it (resolve.go). What an extraction would
+// write elsewhere, or what docker and containerd would read differently,
+// is refused.
+//
 // A plain tar file is indexed first (headers only, seeking past bodies)
 // and its blobs are hashed concurrently, largest first. A stream (stdin,
 // or a file compressed as a whole) is read in one pass. A directory is

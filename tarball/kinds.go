@@ -1,5 +1,7 @@
 package tarball
 
+import "errors"
+
 // A Kind is one kind of Finding: its stable name (Finding.Kind, the JSON
 // "kind"), its severity, the class of its error and what it means. Every
 // finding tardigest makes is of a kind declared below; docs/findings.md
@@ -31,6 +33,11 @@ var (
 	kindSymlinkInLayout = Kind{"symlink_in_layout", SeverityError, ErrMalformed, false, "a layout directory holds a symlink, which is never followed"}
 	kindBadEntry        = Kind{"bad_entry", SeverityError, ErrMalformed, true, "a blob a descriptor names is a directory, not a regular file, or a link loop"}
 	kindBlobIsLink      = Kind{"blob_is_link", SeverityError, ErrMalformed, false, "a layout blob is a link; layout blobs must be files"}
+	kindParentNotDir    = Kind{"parent_not_directory", SeverityError, ErrMalformed, false, "an entry is under a name that is, at that point of the tar, a symlink, a file or another non-directory: extraction would write through it or fail"}
+	kindReplacesDir     = Kind{"replaces_directory", SeverityError, ErrMalformed, false, "an entry replaces a directory holding members: docker load removes them, containerd keeps their names"}
+	kindBadHardlink     = Kind{"bad_hardlink", SeverityError, ErrMalformed, false, "a hard link names no member that came before it (a forward or self link), or a directory or a symlink"}
+	kindAmbiguousLink   = Kind{"ambiguous_link", SeverityError, ErrMalformed, false, "a symlink's target is one file through the file system (docker load) and another joined as a string (containerd, skopeo)"}
+	kindSparseEntry     = Kind{"sparse_entry", SeverityError, ErrUnsupported, false, "a sparse tar entry, refused before any byte of it is read"}
 
 	// The documents of the layouts.
 	kindInvalidJSON       = Kind{"invalid_json", SeverityError, ErrMalformed, true, "a JSON document (oci-layout, index.json, manifest.json, repositories, a config, manifest or v1 json) does not parse, or is over its size cap"}
@@ -90,6 +97,7 @@ var (
 // kinds is the table of every Kind, in the order of the block above.
 var kinds = []Kind{
 	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink,
+	kindParentNotDir, kindReplacesDir, kindBadHardlink, kindAmbiguousLink, kindSparseEntry,
 	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
 	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
@@ -110,9 +118,15 @@ func Kinds() []Kind { return append([]Kind(nil), kinds...) }
 // missing, malformed, limit or unsupported, "info" for warnings and info.
 func (k Kind) ClassName() string { return className(k.Class) }
 
-// causedBy is k for a finding caused by err: when k takes its class from
-// the cause, err's class, if it has one, replaces k's.
+// causedBy is k for a finding caused by err: the kind err carries, if
+// any (a link read two ways is that, wherever it is met); else, when k
+// takes its class from the cause, err's class, if it has one, replaces
+// k's.
 func (k Kind) causedBy(err error) Kind {
+	var ke *kindError
+	if errors.As(err, &ke) {
+		return ke.kind
+	}
 	if _, c := ClassOf(err); k.FromCause && c != nil {
 		k.Class = c
 	}

@@ -50,8 +50,8 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		default:
 			e.kind = kindOther
 		}
-		cat.add(e)
-		return nil
+		_, err = cat.add(e)
+		return err
 	})
 	if err != nil {
 		return cat, err

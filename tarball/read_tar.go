@@ -68,37 +68,55 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		if name == "" {
 			continue
 		}
-		e := &entry{name: name, size: hdr.Size}
-		switch hdr.Typeflag {
-		case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
-			e.kind = kindFile
-			if hdr.Size < 0 {
-				return fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)
-			}
-		case tar.TypeSymlink, tar.TypeLink:
-			e.kind = kindSymlink
-			if hdr.Typeflag == tar.TypeLink {
-				e.kind = kindHardlink
-			}
-			e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
-			if err != nil {
-				cat.problem(kindBadLink.causedBy(err), name, "%v", err)
-				e.kind = kindOther
-			}
-		case tar.TypeDir:
-			e.kind = kindDir
-		default:
-			e.kind = kindOther
+		e, err := tarEntry(cat, name, hdr)
+		if err != nil {
+			return err
 		}
-		if !cat.add(e) {
-			continue
+		kept, err := cat.add(e)
+		if err != nil {
+			return err
 		}
-		if e.kind == kindFile {
+		if kept && e.kind == kindFile {
 			if err := body(e, hdr); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// tarEntry makes the entry of a tar header. A sparse entry is refused
+// here, before a byte of it is read: archive/tar would expand its holes
+// into zeros, so a few bytes could stand for a petabyte, and no image
+// producer writes one.
+func tarEntry(cat *catalog, name string, hdr *tar.Header) (*entry, error) {
+	e := &entry{name: name, size: hdr.Size}
+	var err error
+	switch hdr.Typeflag {
+	case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
+		e.kind = kindFile
+		if hdr.Size < 0 {
+			return nil, fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)
+		}
+		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
+			e.kind = kindSparse
+			cat.problem(kindSparseEntry, name, "entry %q is a sparse file (%d bytes once its holes are filled): refused unread, as no image producer writes one and its holes would be hashed as zeros", name, hdr.Size)
+		}
+	case tar.TypeSymlink, tar.TypeLink:
+		e.kind, e.raw = kindSymlink, hdr.Linkname
+		if hdr.Typeflag == tar.TypeLink {
+			e.kind, e.raw = kindHardlink, ""
+		}
+		e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
+		if err != nil {
+			cat.problem(kindBadLink.causedBy(err), name, "%v", err)
+			e.kind, e.raw, e.link = kindOther, "", ""
+		}
+	case tar.TypeDir:
+		e.kind = kindDir
+	default:
+		e.kind = kindOther
+	}
+	return e, nil
 }
 
 func isPAXSparse(hdr *tar.Header) bool {

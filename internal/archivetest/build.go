@@ -122,11 +122,13 @@ func (b *builder) eval(s *Section) (*value, error) {
 		}
 	}
 	if m, ok := s.mod("sparse"); ok {
-		n, err := strconv.Atoi(m.Args[0])
-		if err != nil || n < 0 {
-			return nil, b.errf(s, "sparse %q: not a size", m.Args[0])
+		n, err := sparseArgs(m)
+		if err != nil {
+			return nil, b.errf(s, "%v", err)
 		}
-		data = append(data, make([]byte, n)...) // the expanded bytes
+		if n <= maxExpandedHole {
+			data = append(data, make([]byte, n)...) // the expanded bytes
+		}
 	}
 	if v.diffID == "" {
 		v.diffID = sha256Digest(data)
@@ -378,4 +380,24 @@ func zstdOf(b []byte) ([]byte, error) {
 	}
 	defer zw.Close()
 	return zw.EncodeAll(b, nil), nil
+}
+
+// maxExpandedHole is the largest hole of a (sparse N) section that
+// placeholders see expanded; a larger one (a bomb) is left out of them.
+const maxExpandedHole = 64 << 20
+
+// sparseFormats are the sparse encodings a (sparse N FORMAT) section
+// may use.
+var sparseFormats = []string{"pax1.0", "pax0.1", "pax0.0", "gnu"}
+
+// sparseArgs returns the hole size of a (sparse N [FORMAT]) modifier.
+func sparseArgs(m Mod) (int64, error) {
+	n, err := strconv.ParseInt(m.Args[0], 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("sparse %q: not a size", m.Args[0])
+	}
+	if len(m.Args) == 2 && !known(sparseFormats, m.Args[1]) {
+		return 0, fmt.Errorf("sparse format %q: want one of %s", m.Args[1], strings.Join(sparseFormats, ", "))
+	}
+	return n, nil
 }

@@ -83,8 +83,10 @@
 //	(size N)           the header claims N bytes. With fewer bytes in the
 //	                   body, the archive ends inside this entry; with more,
 //	                   the rest spills into where the next header should be.
-//	(sparse N)         a PAX 1.0 sparse member: the body, then a hole of N
-//	                   zero bytes; placeholders see the expanded bytes
+//	(sparse N [F])     a sparse member: the body, then a hole of N zero
+//	                   bytes, in format F: pax1.0 (the default), pax0.1,
+//	                   pax0.0 or gnu (old GNU 'S'); placeholders see the
+//	                   expanded bytes, unless the hole is over 64 MiB
 //
 // # Placeholders
 //

@@ -155,10 +155,7 @@ func (b *builder) tar() ([]byte, error) {
 			hdr.Size = int64(len(data))
 		}
 		if m, ok := s.mod("sparse"); ok {
-			hole, _ := strconv.Atoi(m.Args[0])
-			if err := writeSparse(&buf, name, data[:len(data)-hole], int64(len(data))); err != nil {
-				return nil, b.errf(s, "sparse: %v", err)
-			}
+			writeSparseSection(&buf, name, data, m)
 			continue
 		}
 		if m, ok := s.mod("size"); ok {
@@ -198,19 +195,54 @@ func pad(buf *bytes.Buffer) {
 	}
 }
 
-// writeSparse writes a PAX 1.0 sparse member: data at offset 0, then a
-// hole up to realSize. archive/tar reads these but will not write them.
-func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64) error {
-	records := ""
-	for _, kv := range [][2]string{
-		{"GNU.sparse.major", "1"}, {"GNU.sparse.minor", "0"},
-		{"GNU.sparse.name", name}, {"GNU.sparse.realsize", strconv.FormatInt(realSize, 10)},
-	} {
-		records += paxRecord(kv[0], kv[1])
+// writeSparseSection writes the sparse member of a (sparse N [FORMAT])
+// section whose bytes are data (expanded, unless the hole is large).
+func writeSparseSection(buf *bytes.Buffer, name string, data []byte, m Mod) {
+	hole, _ := sparseArgs(m)
+	if hole <= maxExpandedHole {
+		data = data[:int64(len(data))-hole]
 	}
-	buf.Write(rawHeader("PaxHeaders.0/"+shortName(name), 'x', int64(len(records)), ""))
-	buf.WriteString(records)
+	format := "pax1.0"
+	if len(m.Args) == 2 {
+		format = m.Args[1]
+	}
+	writeSparse(buf, name, data, int64(len(data))+hole, format)
+}
+
+// writeSparse writes a sparse member: data at offset 0, then a hole up
+// to realSize, in one of the encodings archive/tar reads but will not
+// write: PAX 1.0 (the map at the start of the body), PAX 0.1 (the map in
+// one record), PAX 0.0 (one record per number) or old GNU ('S', the map
+// in the header).
+func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64, format string) {
+	size, n := strconv.FormatInt(realSize, 10), strconv.Itoa(len(data))
+	var records [][2]string
+	switch format {
+	case "gnu":
+		buf.Write(gnuSparseHeader(name, int64(len(data)), realSize))
+		buf.Write(data)
+		pad(buf)
+		return
+	case "pax0.0":
+		records = [][2]string{{"GNU.sparse.size", size}, {"GNU.sparse.numblocks", "1"}, {"GNU.sparse.offset", "0"}, {"GNU.sparse.numbytes", n}}
+	case "pax0.1":
+		records = [][2]string{{"GNU.sparse.size", size}, {"GNU.sparse.numblocks", "1"}, {"GNU.sparse.map", "0," + n}}
+	default:
+		records = [][2]string{{"GNU.sparse.major", "1"}, {"GNU.sparse.minor", "0"}, {"GNU.sparse.name", name}, {"GNU.sparse.realsize", size}}
+	}
+	text := ""
+	for _, kv := range records {
+		text += paxRecord(kv[0], kv[1])
+	}
+	buf.Write(rawHeader("PaxHeaders.0/"+shortName(name), 'x', int64(len(text)), ""))
+	buf.WriteString(text)
 	pad(buf)
+	if format != "pax1.0" {
+		buf.Write(rawHeader(name, '0', int64(len(data)), ""))
+		buf.Write(data)
+		pad(buf)
+		return
+	}
 	sparseMap := fmt.Sprintf("1\n0\n%d\n", len(data))
 	block := len(sparseMap) + (512-len(sparseMap)%512)%512
 	buf.Write(rawHeader("GNUSparseFile.0/"+shortName(name), '0', int64(block+len(data)), ""))
@@ -218,7 +250,17 @@ func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64) er
 	pad(buf)
 	buf.Write(data)
 	pad(buf)
-	return nil
+}
+
+// gnuSparseHeader is an old GNU sparse header ('S'): one data region at
+// offset 0 of n bytes, in a file of realSize bytes.
+func gnuSparseHeader(name string, n, realSize int64) []byte {
+	h := rawHeader(name, 'S', n, "")
+	copy(h[257:265], "ustar  \x00") // the GNU magic and version
+	copy(h[386:398], fmt.Sprintf("%011o\x00", 0))
+	copy(h[398:410], fmt.Sprintf("%011o\x00", n))
+	copy(h[483:495], fmt.Sprintf("%011o\x00", realSize))
+	return checksum(h)
 }
 
 func shortName(name string) string {
@@ -256,6 +298,11 @@ func rawHeader(name string, typeflag byte, size int64, linkname string) []byte {
 	copy(h[157:257], linkname)
 	copy(h[257:263], "ustar\x00")
 	copy(h[263:265], "00")
+	return checksum(h)
+}
+
+// checksum sets the checksum field of a header block.
+func checksum(h []byte) []byte {
 	for i := 148; i < 156; i++ {
 		h[i] = ' '
 	}
