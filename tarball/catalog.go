@@ -64,7 +64,7 @@ type catalog struct {
 	// implicitDirs counts the directories extraction would make, against
 	// Limits.MaxEntries like the entries themselves.
 	implicitDirs, maxDirs int
-	findings        []Finding
+	findings              []Finding
 	// mu guards retained and overflow: workers keep documents at once.
 	mu        sync.Mutex
 	retained  int64 // bytes kept in entry.data, names and link targets
