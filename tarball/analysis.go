@@ -118,7 +118,7 @@ func (a *analysis) run() {
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()
-	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
+	if len(a.res.Images) == 0 {
 		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
@@ -138,9 +138,32 @@ func severityRank(s Severity) int {
 	return 2
 }
 
+// whyNoImages says why an archive holds no image: an archive that
+// verifies nothing must not pass for one that verified.
 func (a *analysis) whyNoImages(hasManifest, hasIndex, hasRepos bool) string {
 	if !hasManifest && !hasIndex && !hasRepos {
 		return "the archive has neither manifest.json, index.json nor repositories"
+	}
+	var count func(nodes []*IndexNode) (absent, other int)
+	count = func(nodes []*IndexNode) (absent, other int) {
+		for _, n := range nodes {
+			switch {
+			case n.Kind == NodeAbsent:
+				absent++
+			case len(n.Children) > 0:
+				x, y := count(n.Children)
+				absent, other = absent+x, other+y
+			case n.RepeatOf == "":
+				other++
+			}
+		}
+		return absent, other
+	}
+	if absent, other := count(a.res.Index); absent > 0 && other == 0 {
+		return fmt.Sprintf("every manifest index.json leads to is absent from the archive (%d left out when it was written)", absent)
+	}
+	if len(a.res.Index) > 0 {
+		return "no entry of index.json leads to an image manifest that could be read"
 	}
 	return "the metadata lists no image"
 }
