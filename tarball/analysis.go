@@ -119,7 +119,8 @@ func (a *analysis) run() {
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()
 	if len(a.res.Images) == 0 {
-		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
+		why, cause := a.whyNoImages(hasManifest, hasIndex, hasRepos)
+		a.add(kindNoImages.causedBy(cause), "archive", -1, "no image found: %s", why)
 	}
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)
@@ -138,34 +139,37 @@ func severityRank(s Severity) int {
 	return 2
 }
 
-// whyNoImages says why an archive holds no image: an archive that
-// verifies nothing must not pass for one that verified.
-func (a *analysis) whyNoImages(hasManifest, hasIndex, hasRepos bool) string {
+// whyNoImages says why an archive holds no image, and the class of the
+// cause: an archive that verifies nothing must not pass for one that
+// verified. Manifests that index.json names but the archive lacks are
+// missing; anything else, malformed.
+func (a *analysis) whyNoImages(hasManifest, hasIndex, hasRepos bool) (string, error) {
 	if !hasManifest && !hasIndex && !hasRepos {
-		return "the archive has neither manifest.json, index.json nor repositories"
+		return "the archive has neither manifest.json, index.json nor repositories", ErrMalformed
 	}
-	var count func(nodes []*IndexNode) (absent, other int)
-	count = func(nodes []*IndexNode) (absent, other int) {
+	var count func(nodes []*IndexNode) (absent, present int)
+	count = func(nodes []*IndexNode) (absent, present int) {
 		for _, n := range nodes {
 			switch {
-			case n.Kind == NodeAbsent:
+			case n.RepeatOf != "":
+			case !n.Present:
 				absent++
-			case len(n.Children) > 0:
+			case n.Kind == NodeIndex:
 				x, y := count(n.Children)
-				absent, other = absent+x, other+y
-			case n.RepeatOf == "":
-				other++
+				absent, present = absent+x, present+y
+			default:
+				present++
 			}
 		}
-		return absent, other
+		return absent, present
 	}
-	if absent, other := count(a.res.Index); absent > 0 && other == 0 {
-		return fmt.Sprintf("every manifest index.json leads to is absent from the archive (%d left out when it was written)", absent)
+	if absent, present := count(a.res.Index); absent > 0 && present == 0 {
+		return fmt.Sprintf("every manifest index.json leads to is missing from the archive (%d)", absent), ErrMissing
 	}
 	if len(a.res.Index) > 0 {
-		return "no entry of index.json leads to an image manifest that could be read"
+		return "no entry of index.json leads to an image manifest that could be read", ErrMalformed
 	}
-	return "the metadata lists no image"
+	return "the metadata lists no image", ErrMalformed
 }
 
 // document returns the bytes of the JSON document at name (following

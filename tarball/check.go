@@ -73,7 +73,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 		}
 	}
 	a.chainIDs(img)
-	a.history(i, img, &cfg)
+	a.history(i, img, &cfg, len(ids))
 	// Sorted: map order would make the findings' order change run to run.
 	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
 		if !known[k] {
@@ -130,7 +130,10 @@ func (a *analysis) chainIDs(img *Image) {
 }
 
 // history ties each non-empty history entry to its layer, in order.
-func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
+// More non-empty entries than diffIDs is what docker load refuses ("too
+// many non-empty layers in History section"); another count than the
+// layers is odd but loads.
+func (a *analysis) history(i int, img *Image, cfg *imageConfig, diffIDs int) {
 	next := 0
 	for _, h := range cfg.History {
 		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
@@ -143,9 +146,11 @@ func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 		}
 		img.History = append(img.History, e)
 	}
-	if len(cfg.History) > 0 && next != len(img.Layers) {
-		a.add(kindHistoryMismatch, fmt.Sprintf("image[%d] config history", i), i,
-			"%d history entries make a layer, the image has %d layers", next, len(img.Layers))
+	switch subject := fmt.Sprintf("image[%d] config history", i); {
+	case next > diffIDs:
+		a.add(kindHistoryTooLong, subject, i, "%d history entries make a layer, rootfs.diff_ids lists %d: docker load refuses the image (too many non-empty layers in History section)", next, diffIDs)
+	case len(cfg.History) > 0 && next != len(img.Layers):
+		a.add(kindHistoryMismatch, subject, i, "%d history entries make a layer, the image has %d layers", next, len(img.Layers))
 	}
 }
 

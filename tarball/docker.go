@@ -229,15 +229,59 @@ func normalizeName(s string) string {
 	return repo + ":" + tag
 }
 
+// crossCheckImages checks that manifest.json and index.json, in a
+// Docker 25+ or containerd-store archive, describe the same images:
+// docker on the classic store loads manifest.json's, containerd (and
+// Docker 29+) index.json's, so when each describes an image the other
+// lacks the image loaded depends on the loader. An image of
+// manifest.json alone, beside none of index.json alone, is what Docker
+// writes when it saves several images by digest (moby #51389).
+func (a *analysis) crossCheckImages() {
+	if a.res.Archive.Format != FormatDockerOCI || len(a.res.Index) == 0 {
+		return
+	}
+	var docker, oci []int
+	for i, img := range a.res.Images {
+		switch {
+		case strings.HasPrefix(img.Sources[0], "manifest.json"):
+			docker = append(docker, i)
+		case !a.work[img].merged:
+			oci = append(oci, i)
+		}
+	}
+	if len(docker) > 0 && len(oci) > 0 {
+		a.add(kindIndexManifestDiffer, "manifest.json", docker[0],
+			"manifest.json describes %s, which index.json does not lead to, and index.json leads to %s, which manifest.json does not describe: docker on the classic store loads manifest.json's images, containerd (and Docker 29+) index.json's",
+			a.imageList(docker), a.imageList(oci))
+		return
+	}
+	for _, i := range docker {
+		a.add(kindNotInIndex, a.res.Images[i].Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
+	}
+}
+
+// imageList names images by position and image ID, for messages.
+func (a *analysis) imageList(images []int) string {
+	var parts []string
+	for k, i := range images {
+		if k == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(images)-k))
+			break
+		}
+		name := fmt.Sprintf("image[%d]", i)
+		if id := a.work[a.res.Images[i]].config; id != nil {
+			name += " " + id.blob.Digest.String()
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // crossCheckNames checks that manifest.json and index.json, where both
 // name the same tag, describe the same image.
 func (a *analysis) crossCheckNames() {
+	a.crossCheckImages()
 	if len(a.indexTags) == 0 {
-		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == FormatDockerOCI && len(a.res.Index) > 0 {
-				a.add(kindNotInIndex, img.Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
-			}
-		}
 		return
 	}
 	tags := make([]string, 0, len(a.dockerTagged))

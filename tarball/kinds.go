@@ -48,7 +48,7 @@ var (
 	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
 	kindInvalidManifest   = Kind{"invalid_manifest", SeverityError, ErrMalformed, true, "manifest.json is JSON but not an array of image entries"}
 	kindLowercaseKeys     = Kind{"lowercase_keys", SeverityInfo, nil, false, "manifest.json uses lower-case keys, as Jib writes them"}
-	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, false, "the archive holds no image, or its metadata lists none"}
+	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, true, "the archive holds no image: its metadata lists none, or every manifest it names is missing"}
 
 	// Descriptors and the blobs they name.
 	kindBadDigest          = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
@@ -73,6 +73,7 @@ var (
 	kindDuplicateTag          = Kind{"duplicate_tag", SeverityError, ErrMalformed, false, "two images of manifest.json claim the same tag"}
 	kindNotInIndex            = Kind{"not_in_index", SeverityWarning, nil, false, "an image of manifest.json is not in index.json (moby #51389)"}
 	kindIndexManifestDisagree = Kind{"index_manifest_disagree", SeverityError, ErrMismatch, false, "manifest.json and index.json name the same tag for different images"}
+	kindIndexManifestDiffer   = Kind{"index_manifest_differ", SeverityError, ErrMismatch, false, "manifest.json and index.json each describe an image the other lacks: docker on the classic store loads one, containerd the other"}
 
 	// Archives written before Docker 1.10.
 	kindUnverifiable = Kind{"unverifiable", SeverityWarning, nil, false, "the archive predates Docker 1.10: no config and no manifest claim any digest"}
@@ -87,6 +88,7 @@ var (
 	kindCorruptCompression  = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip or zstd stream does not decode"}
 	kindLimitExceeded       = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, expansion ratio, zstd window)"}
 	kindHistoryMismatch     = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+	kindHistoryTooLong      = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
 
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
@@ -103,10 +105,10 @@ var kinds = []Kind{
 	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
 	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,
 	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
-	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree,
+	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
-	kindLimitExceeded, kindHistoryMismatch,
+	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 
