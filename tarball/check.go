@@ -55,9 +55,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	if len(ids) != len(img.Layers) {
 		a.mismatch(kindLayerCountMismatch, prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
 	}
-	known := map[string]bool{}
 	for j, s := range ids {
-		known[s] = true
 		d, err := ParseDigest(s)
 		if err != nil {
 			a.add(kindBadDigest.causedBy(err), fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, "%v", err)
@@ -74,10 +72,35 @@ func (a *analysis) checkImage(i int, img *Image) {
 	}
 	a.chainIDs(img)
 	a.history(i, img, &cfg, len(ids))
+	a.layerSources(i, img, ids)
+}
+
+// layerSources reports what manifest.json's LayerSources claims beyond
+// noise. Docker 25-28 lists every layer there with an uncompressed media
+// type; an entry of a foreign media type, or with urls, says the layer
+// comes from elsewhere: docker load records that source and docker push
+// would point at it instead of pushing the layer. It is shown with its
+// layer, URL and digest, and trusted for nothing.
+func (a *analysis) layerSources(i int, img *Image, ids []string) {
+	at := make(map[string]int, len(ids))
+	for j, s := range ids {
+		if _, dup := at[s]; !dup {
+			at[s] = j
+		}
+	}
+	prefix := fmt.Sprintf("image[%d]", i)
+	sources := a.work[img].layerSources
 	// Sorted: map order would make the findings' order change run to run.
-	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
-		if !known[k] {
+	for _, k := range slices.Sorted(maps.Keys(sources)) {
+		j, ok := at[k]
+		if !ok {
 			a.add(kindLayerSourcesUnknown, prefix+" LayerSources", i, "LayerSources names %s, which is not among the config's diff_ids", k)
+			continue
+		}
+		if d := sources[k]; isForeign(d.MediaType) || len(d.URLs) > 0 {
+			a.add(kindForeignSource, fmt.Sprintf("%s layer[%d] LayerSources", prefix, j), i,
+				"LayerSources says layer %d (diffID %s) comes from %s as %q with digest %q: never trusted nor fetched; the layer was checked from the archive's bytes",
+				j, k, urlList(d.URLs), d.MediaType, d.Digest)
 		}
 	}
 }

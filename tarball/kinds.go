@@ -54,12 +54,12 @@ var (
 	kindBadDigest          = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
 	kindBadSize            = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
 	kindMissingBlob        = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
-	kindMissingForeignBlob = Kind{"missing_blob", SeverityWarning, nil, false, "a non-distributable layer's blob is not in the archive; its urls are never fetched"}
 	kindDigestMismatch     = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
 	kindSizeMismatch       = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
 	kindMediaTypeMismatch  = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
 	kindMediaTypeDiffers   = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
-	kindForeignLayer       = Kind{"foreign_layer", SeverityWarning, nil, false, "a non-distributable layer is not in the archive and cannot be checked offline"}
+	kindForeignLayer       = Kind{"foreign_layer", SeverityWarning, nil, false, "a layer of a non-distributable media type is not in the archive and cannot be checked offline; its urls are named, never fetched"}
+	kindForeignSource      = Kind{"foreign_layer_source", SeverityWarning, nil, false, "manifest.json's LayerSources says a layer comes from a URL (docker load records it, docker push would point there): shown, never trusted nor fetched"}
 
 	// The walk of index.json.
 	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
@@ -102,8 +102,8 @@ var kinds = []Kind{
 	kindParentNotDir, kindReplacesDir, kindBadHardlink, kindAmbiguousLink, kindSparseEntry,
 	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
-	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
-	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,
+	kindBadDigest, kindBadSize, kindMissingBlob, kindDigestMismatch, kindSizeMismatch,
+	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer, kindForeignSource,
 	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,

@@ -389,18 +389,20 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 			img.Artifact = true
 		}
 		subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
-		foreign := isForeign(ld.MediaType) || len(ld.URLs) > 0
+		// Only a non-distributable media type may be absent: urls on an
+		// ordinary layer excuse nothing.
+		foreign := isForeign(ld.MediaType)
 		missing := &kindMissingBlob
 		if foreign {
-			missing = &kindMissingForeignBlob
+			missing = nil
 		}
 		lc := a.checkDescriptor(ld, subject, i, missing)
 		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: &ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
 			l.Path = blobPath(lc.digest)
 		}
-		if foreign && lc.entry == nil {
-			a.add(kindForeignLayer, subject, i, "non-distributable layer %s is not in the archive and cannot be checked offline; its urls are never fetched", lc.digest)
+		if foreign && lc.entry == nil && lc.digest != "" {
+			a.add(kindForeignLayer, subject, i, "non-distributable layer %s (%s) is not in the archive and cannot be checked offline; its urls (%s) are never fetched", lc.digest, ld.MediaType, urlList(ld.URLs))
 		}
 		a.fillLayer(&l, lc.entry)
 		img.Layers = append(img.Layers, l)
