@@ -149,3 +149,24 @@ func TestTextWordsHints(t *testing.T) {
 		t.Errorf("the JSON names no flag and parses (%v):\n%s", err, j.String())
 	}
 }
+
+// TestVerdictSaysArtifact: an archive whose images are artifacts
+// verifies, and its verdict says what was not checked.
+func TestVerdictSaysArtifact(t *testing.T) {
+	res := twoImages()
+	res.Findings = nil
+	res.Images[0].Artifact = true
+	tests := []struct {
+		image int
+		want  string
+	}{
+		{0, "verified: every claim checked matched (0 warnings); 1 artifact is not an image: only the digests and sizes of its blobs were checked, not what they hold"},
+		{1, "verified: every claim checked matched (0 warnings)"},
+		{-1, "verified: every claim checked matched (0 warnings); 1 artifact is not an image: only the digests and sizes of its blobs were checked"},
+	}
+	for _, tt := range tests {
+		if got := Build(res, Options{Command: "verify", Image: tt.image}).Verdict.Message; got != tt.want {
+			t.Errorf("image %d: verdict %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}

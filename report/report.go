@@ -133,11 +133,44 @@ func verdict(doc *Document, command string) (string, string) {
 		if e > 0 {
 			return "inspected", fmt.Sprintf("%s, %s; run verify to fail on them", plural(e, "error"), plural(w, "warning"))
 		}
-		return "inspected", fmt.Sprintf("no errors, %s", plural(w, "warning"))
+		return "inspected", fmt.Sprintf("no errors, %s%s", plural(w, "warning"), artifactNote(doc.Images))
 	case e > 0:
 		return "failed", fmt.Sprintf("FAILED: %s, %s", plural(e, "error"), plural(w, "warning"))
 	}
-	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
+	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)%s", plural(w, "warning"), artifactNote(doc.Images))
+}
+
+// artifactNote says, after a verdict, which of the images shown are not
+// images at all: the digests and sizes of their blobs were checked, not
+// what the blobs hold, and the verdict must not claim more.
+func artifactNote(images []*tarball.Image) string {
+	n := 0
+	for _, img := range images {
+		if img.Artifact {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case n == len(images):
+		return fmt.Sprintf("; %s not an image: only the digests and sizes of %s blobs were checked, not what they hold", isAre(n, "artifact"), itsTheir(n))
+	}
+	return fmt.Sprintf("; %s not an image: only the digests and sizes of %s blobs were checked", isAre(n, "artifact"), itsTheir(n))
+}
+
+func isAre(n int, word string) string {
+	if n == 1 {
+		return "1 " + word + " is"
+	}
+	return fmt.Sprintf("%d %ss are", n, word)
+}
+
+func itsTheir(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
 }
 
 func plural(n int, word string) string {
@@ -267,7 +300,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image) {
 		ew.printf("  created      %s\n", img.Created)
 	}
 	if img.Artifact {
-		ew.printf("  artifact     yes (config %s): diffIDs not checked\n", img.ConfigMediaType)
+		ew.printf("  artifact     not an image (config %s): its blobs' digests and sizes are checked, not what they hold\n", img.ConfigMediaType)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")

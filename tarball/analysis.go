@@ -39,6 +39,9 @@ type imageWork struct {
 	merged bool
 	// layerSources is manifest.json's LayerSources for the image.
 	layerSources map[string]descriptor
+	// artifactHint is set when the manifest has an artifactType or a
+	// descriptor that is no layer (see isArtifact).
+	artifactHint bool
 }
 
 func analyze(cat *catalog, container Container, opts *Options) *Result {

@@ -3,6 +3,7 @@ package tarball
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -19,10 +20,11 @@ import (
 // compression, ChainIDs and history.
 func (a *analysis) checkImage(i int, img *Image) {
 	prefix := fmt.Sprintf("image[%d]", i)
-	for j := range img.Layers {
-		a.checkLayerCompression(i, j, &img.Layers[j])
-	}
 	e := a.work[img].config
+	img.Artifact = a.isArtifact(img, e)
+	for j := range img.Layers {
+		a.checkLayerCompression(i, j, &img.Layers[j], img.Artifact)
+	}
 	if e == nil {
 		return
 	}
@@ -105,9 +107,36 @@ func (a *analysis) layerSources(i int, img *Image, ids []string) {
 	}
 }
 
+// isArtifact decides whether the manifest of img is an artifact rather
+// than an image, given its config entry (nil when absent). An image
+// manifest.json names is an image: docker loads it. So is a config that
+// holds rootfs, read as loaders read it (without the strict checks, which
+// the image's own check then applies), and one too large to read. Else
+// an image config media type makes an image unless the manifest says
+// otherwise (an artifactType, a descriptor that is no layer): regclient
+// and older OCI 1.1 tools write artifacts so, with "{}" as config, and no
+// loader could run one.
+func (a *analysis) isArtifact(img *Image, e *entry) bool {
+	w := a.work[img]
+	if w.merged || w.manifest == nil {
+		return false
+	}
+	if e != nil {
+		var v struct {
+			RootFS json.RawMessage `json:"rootfs"`
+		}
+		if e.data == nil && e.blob.Size > a.opts.Limits.MaxJSONBytes || json.Unmarshal(e.data, &v) == nil && v.RootFS != nil {
+			return false
+		}
+	}
+	return !isConfigType(img.ConfigMediaType) || w.artifactHint
+}
+
 // checkLayerCompression compares a layer's media type with the
-// compression its bytes show, and reports a stream that does not decode.
-func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
+// compression its bytes show, and reports a stream that does not decode:
+// any layer of an image, whatever its media type says, and a layer media
+// type's blob in an artifact.
+func (a *analysis) checkLayerCompression(i, j int, l *Layer, artifact bool) {
 	if !l.Present {
 		return
 	}
@@ -117,7 +146,7 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
 		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", string(want), string(l.Compression))
 	}
 	e, _, _ := a.cat.lookup(l.Path)
-	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
+	if e != nil && e.blob.DiffIDErr != nil && (isLayer || !artifact) {
 		// A stream that does not decode is damaged content, a false
 		// claim like a wrong digest, not an unreadable archive.
 		k := kindCorruptCompression

@@ -377,7 +377,9 @@ func (a *analysis) name(img *Image, ref *topRef) {
 func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 	cfg := doc.Config
 	img.ConfigMediaType = cfg.MediaType
-	img.Artifact = doc.ArtifactType != "" || !isConfigType(cfg.MediaType)
+	// Whether this is an artifact is settled in checkImage, from the
+	// config's content too (isArtifact).
+	a.work[img].artifactHint = doc.ArtifactType != ""
 	c := a.checkDescriptor(cfg, fmt.Sprintf("image[%d] config", i), i, &kindMissingBlob)
 	if c.entry != nil {
 		a.work[img].config = c.entry
@@ -386,7 +388,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 	for j := range doc.Layers {
 		ld := &doc.Layers[j]
 		if _, isLayer := layerCompression(ld.MediaType); !isLayer {
-			img.Artifact = true
+			a.work[img].artifactHint = true
 		}
 		subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 		// Only a non-distributable media type may be absent: urls on an

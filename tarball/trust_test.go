@@ -40,3 +40,28 @@ func TestExpectNoImage(t *testing.T) {
 		t.Errorf("an archive without images verified")
 	}
 }
+
+// TestArtifacts: a manifest is an artifact only when its config is no
+// image config; an artifactType, a config media type or an extra
+// descriptor do not make one. What is an artifact is said so by Expect.
+func TestArtifacts(t *testing.T) {
+	for name, want := range map[string]bool{
+		"ok-artifact.txt":                     true,
+		"artifact-type-on-image.txt":          false,
+		"artifact-config-media-type.txt":      false,
+		"artifact-config-rootfs-case.txt":     false,
+		"artifact-extra-descriptor.txt":       false,
+		"artifact-docker25-oci-side.txt":      false,
+		"artifact-corrupt-layer-odd-type.txt": false,
+	} {
+		res, _ := trRead(t, name)
+		if len(res.Images) != 1 || res.Images[0].Artifact != want {
+			t.Errorf("%s: %d images, artifact %v; want 1, %v", name, len(res.Images), res.Images[0].Artifact, want)
+		}
+	}
+	res, _ := trRead(t, "ok-artifact.txt")
+	e := res.Expect(res.Images[0].ManifestDigest)
+	if !e.Verified || len(e.Messages) != 1 || strings.Contains(e.Messages[0], "and every blob under it verified") || !strings.Contains(e.Messages[0], "not an image") {
+		t.Errorf("Expect(artifact) = %+v; want verified, saying it is not an image and not that every blob verified", e)
+	}
+}
