@@ -215,7 +215,7 @@ func Text(w io.Writer, doc *Document) error {
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  DIGEST\tSIZE\tKIND\n")
 		for _, b := range doc.Unreferenced {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
+			fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
 		}
 		tw.Flush()
 	}
@@ -306,10 +306,10 @@ func writeImage(ew *errWriter, i int, img *tarball.Image) {
 	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")
 	for j, l := range img.Layers {
 		if !l.Present {
-			fmt.Fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
+			fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
 			continue
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
+		fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
 	}
 	tw.Flush()
 }
@@ -358,7 +358,9 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+// printf prints with a format of ours; every string argument, which may
+// come from the archive, is escaped (see Escape).
+func (e *errWriter) printf(format string, args ...any) { fprintf(e, format, args...) }
 
 // JSONValue writes any value as indented JSON followed by one newline,
 // for the table commands' --output json.

@@ -117,7 +117,7 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 	}
 	fmt.Fprintln(tw, head+"IMAGE ID\tCREATED\tSIZE")
 	for _, r := range rows {
-		line := r.Repository + "\t" + r.Tag + "\t"
+		line := Escape(r.Repository) + "\t" + Escape(r.Tag) + "\t"
 		if opts.Digests {
 			d := "<none>"
 			if r.Digest != "" {
@@ -125,7 +125,7 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 			}
 			line += d + "\t"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, shortID(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), HumanSize(r.Size))
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, Escape(shortID(r.ImageID, opts.NoTrunc)), since(r.Created, opts.Now), HumanSize(r.Size))
 	}
 	return tw.Flush()
 }
@@ -190,7 +190,7 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 		if r.DiffID != "" {
 			diff = shortID(r.DiffID, opts.NoTrunc)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
+		fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
 	}
 	return tw.Flush()
 }
@@ -276,15 +276,18 @@ func Template(w io.Writer, text string, data any) error {
 	t, err := template.New("format").Funcs(template.FuncMap{
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
-			return string(b), err
+			return Escape(string(b)), err // JSON escapes for what JSON leaves raw
 		},
-		"join":  strings.Join,
-		"upper": strings.ToUpper,
-		"lower": strings.ToLower,
+		"join":           strings.Join,
+		"upper":          strings.ToUpper,
+		"lower":          strings.ToLower,
+		escapeDataFunc:   escapeData,
+		escapeOutputFunc: escapeOutput,
 	}).Parse(text)
 	if err != nil {
 		return &TemplateError{Err: err}
 	}
+	escapeActions(t)
 	var sb strings.Builder
 	if err := t.Execute(&sb, data); err != nil {
 		return &TemplateError{Err: err}

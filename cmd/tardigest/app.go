@@ -115,11 +115,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	code := exitCodeFor(err)
 	var ee exitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(stderr, "tardigest: error: %s\n", strings.TrimSpace(err.Error()))
+		for _, line := range errorLines(err) {
+			fmt.Fprintf(stderr, "tardigest: error: %s\n", line)
+		}
 		var he hintError
 		switch {
 		case errors.As(err, &he):
-			fmt.Fprintf(stderr, "tardigest: hint: %s\n", he.hint)
+			fmt.Fprintf(stderr, "tardigest: hint: %s\n", report.Escape(he.hint))
 		case errors.Is(err, tarball.ErrNoImage):
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
 		case code == exitUsage:
@@ -127,6 +129,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return code
+}
+
+// errorLines is err as lines for stderr: one per error it joins, each
+// escaped (report.Escape), since error messages quote names and tags from
+// the archive, and a newline or a terminal escape in one must not forge
+// or hide a line.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, errorLines(e)...)
+		}
+		return lines
+	}
+	return []string{report.Escape(strings.TrimSpace(err.Error()))}
 }
 
 func version() string {
