@@ -151,6 +151,9 @@ func (a *analysis) sameOCIImage(cfg dockerRef, layers []dockerRef) *Image {
 // reports a tag two images claim.
 func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
 	for _, t := range tags {
+		if !validRepoTag(t) {
+			a.add(kindInvalidTag, src, i, "RepoTags entry %q is not a docker reference with a tag: docker load loads the image, then fails on it (invalid tag)", t)
+		}
 		img.RepoTags = appendUnique(img.RepoTags, t)
 		k := normalizeName(t)
 		if k == "" {

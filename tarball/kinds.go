@@ -71,6 +71,7 @@ var (
 
 	// manifest.json and its agreement with index.json.
 	kindDuplicateTag          = Kind{"duplicate_tag", SeverityError, ErrMalformed, false, "two images of manifest.json claim the same tag"}
+	kindInvalidTag            = Kind{"invalid_tag", SeverityWarning, nil, false, "a RepoTags entry of manifest.json is not a docker reference with a tag: docker load loads the image, then fails on it"}
 	kindNotInIndex            = Kind{"not_in_index", SeverityWarning, nil, false, "an image of manifest.json is not in index.json (moby #51389)"}
 	kindIndexManifestDisagree = Kind{"index_manifest_disagree", SeverityError, ErrMismatch, false, "manifest.json and index.json name the same tag for different images"}
 	kindIndexManifestDiffer   = Kind{"index_manifest_differ", SeverityError, ErrMismatch, false, "manifest.json and index.json each describe an image the other lacks: docker on the classic store loads one, containerd the other"}
@@ -105,7 +106,7 @@ var kinds = []Kind{
 	kindBadDigest, kindBadSize, kindMissingBlob, kindDigestMismatch, kindSizeMismatch,
 	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer, kindForeignSource,
 	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
-	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
+	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
 	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong,

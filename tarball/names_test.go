@@ -512,3 +512,28 @@ func TestOldRegularFileFlag(t *testing.T) {
 		t.Fatalf("entry %+v, want a kept regular file", e)
 	}
 }
+
+func TestValidRepoTag(t *testing.T) {
+	for s, want := range map[string]bool{
+		"busybox:latest":                              true,
+		"docker.io/library/busybox:1.36":              true,
+		"localhost:5000/a/b-c_d.e:v1":                 true,
+		"Registry.Example:443/x/y:TAG.1-2":            true,
+		"[::1]:5000/x:1":                              true,
+		"busybox:1@sha256:" + strings.Repeat("a", 64): true,
+		"busybox":                              false, // docker load: invalid tag
+		"Busybox:1":                            false, // repository names are lowercase
+		"busybox:":                             false,
+		"busybox:-x":                           false,
+		"busybox:" + strings.Repeat("t", 129):  false,
+		"a//b:1":                               false,
+		"box:1\x1b[2K":                         false,
+		"box:1\n":                              false,
+		"x/" + strings.Repeat("a", 260) + ":1": false,
+		"":                                     false,
+	} {
+		if got := validRepoTag(s); got != want {
+			t.Errorf("validRepoTag(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
