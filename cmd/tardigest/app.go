@@ -109,6 +109,12 @@ func exitCodeFor(err error) int {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env env) int {
 	app := newApp(stdin, stdout, stderr, env)
 	err := app.RunContext(ctx, args)
+	if ctx.Err() != nil {
+		// Interrupted, whatever the run ended with: a stream that ended
+		// after the interrupt does not make it forgotten.
+		fmt.Fprintln(stderr, "tardigest: interrupted")
+		return exitInterrupted
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -96,7 +96,7 @@ func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, er
 		defer stop()
 	}
 	if src == "-" {
-		res, err = tarball.Read(c.Context, c.App.Reader, opts)
+		res, err = tarball.Read(c.Context, interruptible(c.Context, c.App.Reader), opts)
 	} else {
 		res, err = tarball.Open(c.Context, src, opts)
 	}
