@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -87,6 +88,10 @@ func entryReadError(name string, err error) error {
 type blobJob struct {
 	e      *entry
 	offset int64
+	// info is what lstat saw of a directory's file, and aliases its
+	// other names (hard links), which get its results.
+	info    fs.FileInfo
+	aliases []*entry
 }
 
 // hashAll is the one scheduler of the seekable file and directory readers.

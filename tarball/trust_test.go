@@ -3,6 +3,8 @@ package tarball_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +65,37 @@ func TestArtifacts(t *testing.T) {
 	e := res.Expect(res.Images[0].ManifestDigest)
 	if !e.Verified || len(e.Messages) != 1 || strings.Contains(e.Messages[0], "and every blob under it verified") || !strings.Contains(e.Messages[0], "not an image") {
 		t.Errorf("Expect(artifact) = %+v; want verified, saying it is not an image and not that every blob verified", e)
+	}
+}
+
+// TestDirectoryHardLinksHashedOnce: a file of a layout directory with
+// many names (hard links, which cost no disk) is read once, and every
+// name gets its digest.
+func TestDirectoryHardLinksHashedOnce(t *testing.T) {
+	c := archivetest.Load(t, filepath.Join(csDir, "ok-oci-directory.txt"))
+	dir := c.Dir(t)
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	if err := os.WriteFile(filepath.Join(dir, "big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const links = 50
+	for i := 0; i < links; i++ {
+		if err := os.Link(filepath.Join(dir, "big"), filepath.Join(dir, fmt.Sprintf("big%d", i))); err != nil {
+			t.Skipf("no hard links here: %v", err)
+		}
+	}
+	var once, twice tarball.Progress
+	if _, err := tarball.Open(context.Background(), c.Dir(t), tarball.Options{Progress: &once}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tarball.Open(context.Background(), dir, tarball.Options{Progress: &twice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := twice.Bytes.Load()-once.Bytes.Load(), int64(len(big)); got != want {
+		t.Errorf("read %d more bytes for a 1 MiB file with %d names, want %d", got, links+1, want)
+	}
+	if len(res.Unreferenced) != 0 {
+		t.Errorf("unreferenced: %+v", res.Unreferenced)
 	}
 }

@@ -62,7 +62,7 @@
 //	(symlink TARGET)   a symbolic link; "(symlink -> TARGET)" also reads
 //	(hardlink TARGET)  a hard link (in a directory container: os.Link)
 //	(device)           a character device (tar only)
-//	(fifo)             a named pipe (tar only)
+//	(fifo)             a named pipe (in a directory: mkfifo)
 //
 // How the bytes are made, in this order:
 //
@@ -86,7 +86,8 @@
 //	(sparse N [F])     a sparse member: the body, then a hole of N zero
 //	                   bytes, in format F: pax1.0 (the default), pax0.1,
 //	                   pax0.0 or gnu (old GNU 'S'); placeholders see the
-//	                   expanded bytes, unless the hole is over 64 MiB
+//	                   expanded bytes, unless the hole is over 64 MiB. In a
+//	                   directory container: a sparse file
 //
 // # Placeholders
 //

@@ -349,7 +349,11 @@ func (c *Case) WriteDir(root, outside string) error {
 				return terr
 			}
 			err = os.Link(filepath.Join(root, filepath.FromSlash(t)), p)
-		case s.has("device"), s.has("fifo"), s.has("size"), s.has("sparse"):
+		case s.has("fifo"):
+			err = mkfifo(p)
+		case s.has("sparse"):
+			err = writeSparseFile(b, s, p)
+		case s.has("device"), s.has("size"):
 			return b.errf(s, "not possible in a directory container")
 		default:
 			v, verr := b.eval(s)
@@ -363,4 +367,26 @@ func (c *Case) WriteDir(root, outside string) error {
 		}
 	}
 	return nil
+}
+
+// writeSparseFile writes a (sparse N) section of a directory container as
+// a sparse file: its body, then a hole of N bytes.
+func writeSparseFile(b *builder, s *Section, p string) error {
+	m, _ := s.mod("sparse")
+	hole, err := sparseArgs(m)
+	if err != nil {
+		return err
+	}
+	v, err := b.eval(s)
+	if err != nil {
+		return err
+	}
+	data := v.data
+	if hole <= maxExpandedHole {
+		data = data[:int64(len(data))-hole]
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return err
+	}
+	return os.Truncate(p, int64(len(data))+hole)
 }
