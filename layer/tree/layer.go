@@ -115,7 +115,10 @@ type Facts struct {
 	WorldWritable int       `json:"world_writable"`
 	Capabilities  int       `json:"capabilities"`
 	Xattrs        int       `json:"xattrs"`
-	Flagged       []Flagged `json:"flagged"`
+	// FlaggedFiles counts entries with at least one of those reasons;
+	// Flagged lists them (at most Limits.MaxListed).
+	FlaggedFiles int       `json:"flagged_files"`
+	Flagged      []Flagged `json:"flagged"`
 	// Truncated says the walk stopped at a limit or an invalid header:
 	// the facts cover only the entries before it.
 	Truncated bool `json:"truncated,omitempty"`

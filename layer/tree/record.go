@@ -128,13 +128,19 @@ const (
 	nameRoot
 )
 
-// normalise splits a name into clean components the way docker and
+// normalise cleans an entry's name into r.comps (see cleanName).
+func (r *recorder) normalise(name []byte) ([][]byte, int) {
+	comps, how := cleanName(name, r.comps[:0])
+	r.comps = comps
+	return comps, how
+}
+
+// cleanName splits a name into clean components the way docker and
 // containerd resolve it: a leading "/" is dropped, "./" prefixes and a
 // trailing "/" are normal, "." and empty components vanish, ".." removes
 // the previous component and stops at the root (containerd's behaviour;
 // docker refuses such a layer).
-func (r *recorder) normalise(name []byte) ([][]byte, int) {
-	comps := r.comps[:0]
+func cleanName(name []byte, comps [][]byte) ([][]byte, int) {
 	how := 0
 	if len(name) > 0 && name[0] == '/' {
 		how |= nameAbsolute
@@ -170,7 +176,6 @@ func (r *recorder) normalise(name []byte) ([][]byte, int) {
 	if len(comps) == 0 {
 		how |= nameRoot
 	}
-	r.comps = comps
 	return comps, how
 }
 

@@ -162,6 +162,9 @@ func (r *recorder) flag(idx uint32) {
 			*c++
 		}
 	}
+	if why != 0 {
+		f.FlaggedFiles++
+	}
 	if why != 0 && len(r.flagged) < r.opts.Limits.MaxListed {
 		r.flagged = append(r.flagged, flagMark{idx, why})
 	}
