@@ -53,7 +53,7 @@ type Layer struct {
 	names    *names
 	nodeFlag []uint8 // per name node: nPresent, nWritten, ...
 	entries  []entry
-	digests  [][32]byte       // per regular file when hashing, by entry.aux-1
+	digests  [][32]byte        // per regular file when hashing, by entry.aux-1
 	captured map[uint32][]byte // entry index → body, for Options.Capture
 	hashed   bool
 }
@@ -110,11 +110,11 @@ type Facts struct {
 	// directories writable by others without the sticky bit;
 	// Capabilities counts entries with a security.capability extended
 	// attribute and Xattrs those with any other.
-	Setuid        int       `json:"setuid"`
-	Setgid        int       `json:"setgid"`
-	WorldWritable int       `json:"world_writable"`
-	Capabilities  int       `json:"capabilities"`
-	Xattrs        int       `json:"xattrs"`
+	Setuid        int `json:"setuid"`
+	Setgid        int `json:"setgid"`
+	WorldWritable int `json:"world_writable"`
+	Capabilities  int `json:"capabilities"`
+	Xattrs        int `json:"xattrs"`
 	// FlaggedFiles counts entries with at least one of those reasons;
 	// Flagged lists them (at most Limits.MaxListed).
 	FlaggedFiles int       `json:"flagged_files"`

@@ -291,7 +291,11 @@ func (t *topFiles) Swap(i, j int) {
 	t.size[i], t.size[j] = t.size[j], t.size[i]
 	t.idx[i], t.idx[j] = t.idx[j], t.idx[i]
 }
-func (t *topFiles) Push(x any) { p := x.([2]int64); t.size = append(t.size, p[0]); t.idx = append(t.idx, uint32(p[1])) }
+func (t *topFiles) Push(x any) {
+	p := x.([2]int64)
+	t.size = append(t.size, p[0])
+	t.idx = append(t.idx, uint32(p[1]))
+}
 func (t *topFiles) Pop() any {
 	n := len(t.idx) - 1
 	t.size, t.idx = t.size[:n], t.idx[:n]
@@ -362,5 +366,3 @@ func (r *recorder) finish(size int64) *Layer {
 	l.nodeFlag = append(make([]uint8, 0, len(l.nodeFlag)), l.nodeFlag...)
 	return l
 }
-
-

@@ -188,14 +188,14 @@ func TestWalkerHandMade(t *testing.T) {
 	mt := time.Unix(1700000000, 0)
 	long := strings.Repeat("long/", 40) + "file"
 	cases := map[string][]byte{
-		"empty":  tarOf(t),
-		"ustar":  tarOf(t, &tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt, Format: tar.FormatUSTAR}, &tar.Header{Name: "etc/passwd", Size: 10, Mode: 0o644, ModTime: mt, Uname: "root", Format: tar.FormatUSTAR}),
-		"prefix": tarOf(t, &tar.Header{Name: strings.Repeat("d/", 60) + "f", Size: 3, Mode: 0o644, Format: tar.FormatUSTAR}),
-		"pax":    tarOf(t, &tar.Header{Name: long, Size: 700, Mode: 0o4755, ModTime: time.Unix(1700000000, 123456789), Uid: 1 << 30, Format: tar.FormatPAX, PAXRecords: map[string]string{"SCHILY.xattr.security.capability": "\x01\x00", "SCHILY.xattr.user.x": "y", "LIBARCHIVE.xattr.user.%41": "eg=="}}),
-		"gnu":    tarOf(t, &tar.Header{Name: long, Linkname: long + "2", Typeflag: tar.TypeSymlink, Uid: 1 << 40, Format: tar.FormatGNU}),
-		"links":  tarOf(t, &tar.Header{Name: "a", Size: 1}, &tar.Header{Name: "b", Typeflag: tar.TypeLink, Linkname: "a"}, &tar.Header{Name: "c", Typeflag: tar.TypeSymlink, Linkname: "../../x"}, &tar.Header{Name: "dev", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}, &tar.Header{Name: "p", Typeflag: tar.TypeFifo}),
-		"whiteouts": tarOf(t, &tar.Header{Name: "a/", Typeflag: tar.TypeDir}, &tar.Header{Name: "a/.wh..wh..opq"}, &tar.Header{Name: "a/.wh.b"}, &tar.Header{Name: ".wh.."}),
-		"global":    tarOf(t, &tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "g", PAXRecords: map[string]string{"comment": "x"}}, &tar.Header{Name: "f", Size: 2}),
+		"empty":          tarOf(t),
+		"ustar":          tarOf(t, &tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt, Format: tar.FormatUSTAR}, &tar.Header{Name: "etc/passwd", Size: 10, Mode: 0o644, ModTime: mt, Uname: "root", Format: tar.FormatUSTAR}),
+		"prefix":         tarOf(t, &tar.Header{Name: strings.Repeat("d/", 60) + "f", Size: 3, Mode: 0o644, Format: tar.FormatUSTAR}),
+		"pax":            tarOf(t, &tar.Header{Name: long, Size: 700, Mode: 0o4755, ModTime: time.Unix(1700000000, 123456789), Uid: 1 << 30, Format: tar.FormatPAX, PAXRecords: map[string]string{"SCHILY.xattr.security.capability": "\x01\x00", "SCHILY.xattr.user.x": "y", "LIBARCHIVE.xattr.user.%41": "eg=="}}),
+		"gnu":            tarOf(t, &tar.Header{Name: long, Linkname: long + "2", Typeflag: tar.TypeSymlink, Uid: 1 << 40, Format: tar.FormatGNU}),
+		"links":          tarOf(t, &tar.Header{Name: "a", Size: 1}, &tar.Header{Name: "b", Typeflag: tar.TypeLink, Linkname: "a"}, &tar.Header{Name: "c", Typeflag: tar.TypeSymlink, Linkname: "../../x"}, &tar.Header{Name: "dev", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}, &tar.Header{Name: "p", Typeflag: tar.TypeFifo}),
+		"whiteouts":      tarOf(t, &tar.Header{Name: "a/", Typeflag: tar.TypeDir}, &tar.Header{Name: "a/.wh..wh..opq"}, &tar.Header{Name: "a/.wh.b"}, &tar.Header{Name: ".wh.."}),
+		"global":         tarOf(t, &tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "g", PAXRecords: map[string]string{"comment": "x"}}, &tar.Header{Name: "f", Size: 2}),
 		"negative mtime": tarOf(t, &tar.Header{Name: "f", ModTime: time.Unix(-5, 500), Format: tar.FormatPAX}),
 	}
 	for name, data := range cases {
