@@ -201,7 +201,7 @@ func isWhiteoutName(name string) bool {
 // collide: overwrites, whiteouts, opaque directories, hard links across
 // layers, symlink chains, loops and escapes.
 func randomStack(t testing.TB, rng *rand.Rand) [][]byte {
-	names := []string{"a", "b", "c"}
+	names := []string{"a", "b", "c", "-d"}
 	randPath := func() string {
 		var p []string
 		for range 1 + rng.IntN(3) {
@@ -229,7 +229,7 @@ func randomStack(t testing.TB, rng *rand.Rand) [][]byte {
 				lines = append(lines, "h "+p+" "+randPath())
 			case 6, 7:
 				dir := p[:max(0, strings.LastIndexByte(p, '/'))]
-				lines = append(lines, fmt.Sprintf("f %s 0", strings.TrimPrefix(dir+"/.wh."+names[rng.IntN(3)], "/")))
+				lines = append(lines, fmt.Sprintf("f %s 0", strings.TrimPrefix(dir+"/.wh."+names[rng.IntN(len(names))], "/")))
 			case 8:
 				lines = append(lines, fmt.Sprintf("f %s/.wh..wh..opq 0", p))
 			case 9:
