@@ -60,27 +60,35 @@ type DivePath struct {
 // diveModel holds dive's stacked tree and per-path sums over one trie of
 // every literal path of every layer.
 type diveModel struct {
-	layers  []*Layer
-	parent  []uint32
-	nameL   []uint16
-	nameN   []uint32
-	first   []uint32
-	next    []uint32
-	index   childIndex
-	present []bool  // in the stacked tree
-	isDir   []bool  // its FileInfo.IsDir there
-	size    []int64 // its FileInfo.Size there
-	count   []int32 // references; -1 unset (not in dive's map)
-	cum     []int64
-	minSize []int64
-	stamp   []int32 // layer index + 1 that has this node in its own tree
+	layers []*Layer
+	n      []dnode
+	index  childIndex
+}
+
+// dnode is one path of the model, 48 bytes: its name (a layer's name
+// node, maybe stripped of ".wh."), its place in the stacked tree and its
+// sums in dive's efficiency map.
+type dnode struct {
+	parent, nameN, first, next uint32
+	size                       int64 // FileInfo.Size in the stacked tree
+	cum, minSize               int64
+	count                      int32 // references; -1: not in dive's map
+	stamp                      int32 // layer index + 1 that has it in its own tree
+	nameL                      uint16
+	present, isDir             bool // in the stacked tree; its FileInfo.IsDir there
 }
 
 // Dive computes dive's numbers for an image's layers, base first.
 func Dive(layers []*Layer, opts Options) DiveReport {
 	opts = opts.withDefaults()
 	m := &diveModel{layers: layers}
-	m.index.init(m.nameOf, func(i uint32) uint32 { return m.parent[i] })
+	hint := 1
+	for _, l := range layers {
+		hint += l.names.len()
+	}
+	m.n = make([]dnode, 0, hint)
+	m.index.init(m.nameOf, func(i uint32) uint32 { return m.n[i].parent })
+	m.index.reserve(hint)
 	m.newNode(0, 0, 0)
 	var rep DiveReport
 	for k, l := range layers {
@@ -108,8 +116,8 @@ func Dive(layers []*Layer, opts Options) DiveReport {
 const stripWhiteout = 1 << 31
 
 func (m *diveModel) nameOf(i uint32) []byte {
-	nn := m.nameN[i]
-	name := m.layers[m.nameL[i]].names.nameOf(nn &^ stripWhiteout)
+	nn := m.n[i].nameN
+	name := m.layers[m.n[i].nameL].names.nameOf(nn &^ stripWhiteout)
 	if nn&stripWhiteout != 0 {
 		return name[len(whPrefix):]
 	}
@@ -117,16 +125,12 @@ func (m *diveModel) nameOf(i uint32) []byte {
 }
 
 func (m *diveModel) newNode(parent uint32, layer uint16, name uint32) uint32 {
-	i := uint32(len(m.parent))
-	m.parent = append(m.parent, parent)
-	m.nameL, m.nameN = append(m.nameL, layer), append(m.nameN, name)
-	m.first, m.next = append(m.first, noNode), append(m.next, noNode)
+	i := uint32(len(m.n))
+	d := dnode{parent: parent, nameN: name, nameL: layer, first: noNode, next: noNode, count: -1, minSize: -1, present: i == 0, isDir: i == 0}
 	if i > 0 {
-		m.next[i], m.first[parent] = m.first[parent], i
+		d.next, m.n[parent].first = m.n[parent].first, i
 	}
-	m.present, m.isDir, m.size = append(m.present, i == 0), append(m.isDir, i == 0), append(m.size, 0)
-	m.count, m.cum, m.minSize = append(m.count, -1), append(m.cum, 0), append(m.minSize, -1)
-	m.stamp = append(m.stamp, 0)
+	m.n = append(m.n, d)
 	return i
 }
 
@@ -143,22 +147,22 @@ func (m *diveModel) child(parent uint32, name []byte, li int, nn uint32) uint32 
 
 // remove takes node d and everything under it out of the stacked tree.
 func (m *diveModel) remove(d uint32) {
-	if !m.present[d] {
+	if !m.n[d].present {
 		return
 	}
-	m.present[d] = false
-	for c := m.first[d]; c != noNode; c = m.next[c] {
+	m.n[d].present = false
+	for c := m.n[d].first; c != noNode; c = m.n[c].next {
 		m.remove(c)
 	}
 }
 
 // subtreeSize sums the sizes in the stacked tree under d, d included.
 func (m *diveModel) subtreeSize(d uint32) int64 {
-	if !m.present[d] {
+	if !m.n[d].present {
 		return 0
 	}
-	s := m.size[d]
-	for c := m.first[d]; c != noNode; c = m.next[c] {
+	s := m.n[d].size
+	for c := m.n[d].first; c != noNode; c = m.n[c].next {
 		s += m.subtreeSize(c)
 	}
 	return s
@@ -166,19 +170,20 @@ func (m *diveModel) subtreeSize(d uint32) int64 {
 
 // ref counts one reference of path node d with size s.
 func (m *diveModel) ref(d uint32, s int64) {
-	if m.count[d] < 0 {
-		m.count[d] = 0
+	n := &m.n[d]
+	if n.count < 0 {
+		n.count = 0
 	}
-	m.count[d]++
-	m.cum[d] += s
-	if m.minSize[d] < 0 || s < m.minSize[d] {
-		m.minSize[d] = s
+	n.count++
+	n.cum += s
+	if n.minSize < 0 || s < n.minSize {
+		n.minSize = s
 	}
 }
 
 func (m *diveModel) path(d uint32) string {
 	var chain []uint32
-	for ; d != 0; d = m.parent[d] {
+	for ; d != 0; d = m.n[d].parent {
 		chain = append(chain, d)
 	}
 	var b []byte
@@ -191,15 +196,16 @@ func (m *diveModel) path(d uint32) string {
 func (m *diveModel) report(rep *DiveReport, max int) {
 	var minSum, cumSum int64
 	var ineff []uint32
-	for d := 1; d < len(m.count); d++ {
-		if m.count[d] < 0 {
+	for d := 1; d < len(m.n); d++ {
+		n := &m.n[d]
+		if n.count < 0 {
 			continue
 		}
-		minSum += m.minSize[d]
-		cumSum += m.cum[d]
-		if m.count[d] >= 2 {
+		minSum += n.minSize
+		cumSum += n.cum
+		if n.count >= 2 {
 			ineff = append(ineff, uint32(d))
-			rep.Wasted += m.cum[d]
+			rep.Wasted += n.cum
 		}
 	}
 	rep.Efficiency = 1
@@ -215,11 +221,11 @@ func (m *diveModel) report(rep *DiveReport, max int) {
 	}
 	sort.Slice(ineff, func(i, j int) bool {
 		a, b := ineff[i], ineff[j]
-		return m.cum[a] > m.cum[b] || m.cum[a] == m.cum[b] && paths[a] < paths[b]
+		return m.n[a].cum > m.n[b].cum || m.n[a].cum == m.n[b].cum && paths[a] < paths[b]
 	})
 	rep.InefficientCount = len(ineff)
 	for _, d := range ineff[:min(len(ineff), max)] {
-		rep.InefficientPaths = append(rep.InefficientPaths, DivePath{Path: paths[d], Count: int(m.count[d]), Size: m.cum[d]})
+		rep.InefficientPaths = append(rep.InefficientPaths, DivePath{Path: paths[d], Count: int(m.n[d].count), Size: m.n[d].cum})
 	}
 }
 

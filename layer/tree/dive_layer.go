@@ -24,7 +24,7 @@ func (m *diveModel) layerTree(k int, l *Layer) *layerTree {
 		p := l.names.parent[i]
 		d := m.child(t.dnode[p], l.names.nameOf(uint32(i)), k, uint32(i))
 		t.dnode[i] = d
-		m.stamp[d] = int32(k + 1)
+		m.n[d].stamp = int32(k + 1)
 		t.kids[p]++
 		t.nodes = append(t.nodes, uint32(i))
 	}
@@ -72,8 +72,8 @@ func (t *layerTree) whiteout(i uint32) bool { return isWhiteoutNode(t.l.names.na
 func (t *layerTree) copyInto(m *diveModel) {
 	for _, i := range t.nodes {
 		d := t.dnode[i]
-		m.present[d] = true
-		m.size[d], m.isDir[d] = t.info(i)
+		m.n[d].present = true
+		m.n[d].size, m.n[d].isDir = t.info(i)
 	}
 }
 
@@ -82,7 +82,7 @@ func (t *layerTree) copyInto(m *diveModel) {
 func (t *layerTree) visit(m *diveModel) {
 	abort := noNode
 	for _, i := range t.nodes {
-		if t.kids[i] == 0 && t.whiteout(i) && !m.present[t.key(m, i)] {
+		if t.kids[i] == 0 && t.whiteout(i) && !m.n[t.key(m, i)].present {
 			if abort == noNode || t.compare(i, abort) < 0 {
 				abort = i
 			}
@@ -93,15 +93,15 @@ func (t *layerTree) visit(m *diveModel) {
 			continue
 		}
 		if i == abort {
-			if key := t.key(m, i); m.count[key] < 0 {
-				m.count[key] = 0 // in dive's map with no size: its minimum is -1
+			if key := t.key(m, i); m.n[key].count < 0 {
+				m.n[key].count = 0 // in dive's map with no size: its minimum is -1
 			}
 			continue
 		}
 		if t.whiteout(i) {
 			key := t.key(m, i)
 			var s int64
-			if m.isDir[key] {
+			if m.n[key].isDir {
 				s = m.subtreeSize(key)
 			}
 			m.ref(key, s)
@@ -149,7 +149,7 @@ func (t *layerTree) stack(m *diveModel) {
 		}
 		key := t.key(m, i)
 		name := t.l.names.nameOf(i)
-		if m.stamp[key] == int32(t.k+1) && bytes.Compare(name[len(whPrefix):], name) < 0 {
+		if m.n[key].stamp == int32(t.k+1) && bytes.Compare(name[len(whPrefix):], name) < 0 {
 			late = append(late, key)
 			continue
 		}
@@ -160,11 +160,11 @@ func (t *layerTree) stack(m *diveModel) {
 			continue
 		}
 		d := t.dnode[i]
-		for a := m.parent[d]; !m.present[a]; a = m.parent[a] {
-			m.present[a], m.size[a], m.isDir[a] = true, 0, false
+		for a := m.n[d].parent; !m.n[a].present; a = m.n[a].parent {
+			m.n[a].present, m.n[a].size, m.n[a].isDir = true, 0, false
 		}
-		m.present[d] = true
-		m.size[d], m.isDir[d] = t.info(i)
+		m.n[d].present = true
+		m.n[d].size, m.n[d].isDir = t.info(i)
 	}
 	for _, key := range late {
 		m.remove(key)

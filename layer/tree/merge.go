@@ -82,8 +82,15 @@ func Merge(layers []*Layer, opts Options) *Image {
 	opts = opts.withDefaults()
 	img := &Image{layers: layers, linkTo: map[uint64]uint64{}, maxFiles: opts.Limits.MaxFiles}
 	img.findings.max = opts.Limits.MaxListed
-	img.nodes = []mnode{{entry: noNode, first: noNode, next: noNode, flags: mAlive | mDir}}
+	hint := 1
+	for _, l := range layers {
+		hint += l.names.len()
+	}
+	hint = min(hint, img.maxFiles)
+	img.nodes = make([]mnode, 1, hint)
+	img.nodes[0] = mnode{entry: noNode, first: noNode, next: noNode, flags: mAlive | mDir}
 	img.index.init(img.nameOf, img.parentOf)
+	img.index.reserve(hint)
 	img.changes = make([]LayerChange, len(layers))
 	img.entryNode = make([][]uint32, len(layers))
 	for i, l := range layers {

@@ -120,10 +120,7 @@ func (o *oracle) entries() []Entry {
 		default:
 			le := o.layers[n.layer][n.index]
 			e.Type = map[byte]Type{tar.TypeReg: TypeFile, tar.TypeDir: TypeDir, tar.TypeSymlink: TypeSymlink, tar.TypeLink: TypeHardlink, tar.TypeChar: TypeChar, tar.TypeBlock: TypeBlock, tar.TypeFifo: TypeFIFO}[n.typ]
-			e.Mode = 0o644
-			if n.typ == tar.TypeDir {
-				e.Mode = 0o755
-			}
+			e.Mode, e.ModTime = uint32(le.mode)&0o7777, le.mtime
 			e.Size = le.size
 			if n.typ == tar.TypeSymlink || n.typ == tar.TypeLink {
 				e.Linkname = le.link
@@ -250,4 +247,17 @@ func TestMergeRandom(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		checkAgainstOracle(t, fmt.Sprintf("seed %d", seed), randomStack(t, rng))
 	}
+}
+
+// FuzzMerge drives the random stack generator from fuzzed seeds and
+// checks Merge and Dive against their oracles.
+func FuzzMerge(f *testing.F) {
+	for seed := range uint64(20) {
+		f.Add(seed, seed*7)
+	}
+	f.Fuzz(func(t *testing.T, a, b uint64) {
+		tars := randomStack(t, rand.New(rand.NewPCG(a, b)))
+		checkAgainstOracle(t, "fuzz", tars)
+		checkDive(t, "fuzz", tars)
+	})
 }

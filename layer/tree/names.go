@@ -152,6 +152,17 @@ func (x *childIndex) init(nameOf func(uint32) []byte, parentOf func(uint32) uint
 	x.slots = make([]uint32, 64)
 }
 
+// reserve sizes the table for n entries, so that it never grows.
+func (x *childIndex) reserve(n int) {
+	size := 64
+	for size*3 < n*4+4 {
+		size *= 2
+	}
+	if size > len(x.slots) && x.count == 0 {
+		x.slots = make([]uint32, size)
+	}
+}
+
 func (x *childIndex) hash(parent uint32, name []byte) uint64 {
 	return maphash.Bytes(x.seed, name) ^ (uint64(parent)+1)*0x9e3779b97f4a7c15
 }

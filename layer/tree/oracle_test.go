@@ -34,6 +34,8 @@ type oentry struct {
 	name, link string
 	typ        byte
 	size       int64
+	mode       int64
+	mtime      int64
 }
 
 func readOracleLayer(data []byte) []oentry {
@@ -47,7 +49,7 @@ func readOracleLayer(data []byte) []oentry {
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
-		out = append(out, oentry{name: h.Name, link: h.Linkname, typ: h.Typeflag, size: h.Size})
+		out = append(out, oentry{name: h.Name, link: h.Linkname, typ: h.Typeflag, size: h.Size, mode: h.Mode, mtime: h.ModTime.Unix()})
 		io.Copy(io.Discard, tr)
 	}
 }
