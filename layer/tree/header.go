@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 )
 
@@ -98,14 +99,16 @@ func parseNumeric(b []byte) (int64, bool) {
 // parseOctal trims spaces and NULs on both sides, stops at an inner NUL
 // and reads the rest as an unsigned octal number.
 func parseOctal(b []byte) (int64, bool) {
-	b = bytes.Trim(b, " \x00")
+	for len(b) > 0 && (b[0] == ' ' || b[0] == 0) {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == 0) {
+		b = b[:len(b)-1]
+	}
 	if len(b) == 0 {
 		return 0, true
 	}
 	b = cString(b)
-	if len(b) == 0 {
-		return 0, false
-	}
 	var x uint64
 	for _, c := range b {
 		if c < '0' || c > '7' || x>>61 != 0 {
@@ -124,17 +127,34 @@ func checksumOK(b []byte) bool {
 	if !ok {
 		return false
 	}
-	var unsigned, high int64
+	unsigned := blockSum(b)
+	for _, c := range b[148:156] {
+		unsigned -= int64(c)
+	}
+	unsigned += 8 * ' '
+	if want == unsigned {
+		return true
+	}
+	var high int64
 	for i, c := range b {
-		if i >= 148 && i < 156 {
-			c = ' '
-		}
-		unsigned += int64(c)
-		if c >= 0x80 {
+		if c >= 0x80 && (i < 148 || i >= 156) {
 			high++
 		}
 	}
-	return want == unsigned || want == unsigned-256*high
+	return want == unsigned-256*high
+}
+
+// blockSum adds the 512 bytes of a block eight at a time, in four 16-bit
+// lanes that cannot overflow (64 words of at most 2*255 per lane).
+func blockSum(b []byte) int64 {
+	const lanes = 0x00ff00ff00ff00ff
+	var acc uint64
+	blk := (*[blockSize]byte)(b)
+	for i := 0; i+8 <= blockSize; i += 8 {
+		w := binary.LittleEndian.Uint64(blk[i : i+8])
+		acc += w&lanes + (w>>8)&lanes
+	}
+	return int64(acc&0xffff + (acc>>16)&0xffff + (acc>>32)&0xffff + acc>>48)
 }
 
 // blockFormat returns the header format announced by the magic bytes.
