@@ -170,3 +170,21 @@ func TestVerdictSaysArtifact(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreamsImages: the document written image by image is byte for
+// byte the one encoding/json writes whole.
+func TestJSONStreamsImages(t *testing.T) {
+	for _, res := range []*tarball.Result{twoImages(), evilResult(), {}} {
+		doc := Build(res, Options{Command: "inspect", Image: -1, Source: `a "images": [] b`})
+		var got, want bytes.Buffer
+		if err := JSON(&got, doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := JSONValue(&want, doc); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -180,8 +181,48 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// JSON writes doc as indented JSON followed by one newline.
-func JSON(w io.Writer, doc *Document) error { return JSONValue(w, doc) }
+// JSON writes doc as indented JSON followed by one newline. The images
+// are encoded one at a time into w, so the output of an archive with many
+// images is never held in memory whole: inspect -o json needs no more
+// memory than verify.
+func JSON(w io.Writer, doc *Document) error {
+	shell := *doc
+	shell.Images = []*tarball.Image{}
+	var head bytes.Buffer
+	if err := JSONValue(&head, &shell); err != nil {
+		return err
+	}
+	b := head.Bytes()
+	// The first line that opens the images key at the top level: no
+	// string before it can hold it, as encoded quotes are escaped.
+	key := []byte("\n  \"images\": []")
+	i := bytes.Index(b, key)
+	if i < 0 || len(doc.Images) == 0 {
+		_, err := w.Write(b)
+		return err
+	}
+	ew := &errWriter{w: w}
+	ew.Write(b[:i+len(key)-1])
+	var one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	for k, img := range doc.Images {
+		sep := ",\n    "
+		if k == 0 {
+			sep = "\n    "
+		}
+		ew.Write([]byte(sep))
+		one.Reset()
+		if err := enc.Encode(img); err != nil {
+			return err
+		}
+		ew.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	ew.Write([]byte("\n  ]"))
+	ew.Write(b[i+len(key):])
+	return ew.err
+}
 
 // Text writes doc as a human-readable report: per image a header and a
 // layer table, then the findings and one verdict line.

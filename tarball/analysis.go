@@ -16,15 +16,26 @@ type analysis struct {
 	referenced map[string]bool
 	// byManifest finds the image already made from a manifest blob.
 	byManifest map[digest.Digest]*Image
-	// indexOnStack detects index cycles.
+	// indexOnStack detects index cycles; visited holds what the walk
+	// found under each digest it met; steps counts its work.
 	indexOnStack map[digest.Digest]bool
-	indexWalks   int
+	visited      map[string]*visit
+	steps        int
 	// dockerTagged maps a normalized name to the image manifest.json
 	// tags with it; indexTags to the images index.json names with it.
 	dockerTagged map[string]int
-	indexTags    map[string][]int
+	indexTags    map[string]map[int]bool
 	// work is what the analysis keeps about each image while it runs.
 	work map[*Image]*imageWork
+	// configs holds every config parsed, by entry; rows counts the layer
+	// and history rows made, rowsOver that their budget was exceeded.
+	configs map[*entry]*parsedConfig
+	// byConfig finds the OCI images a manifest.json entry may merge into;
+	// v1Parents holds the parent of each legacy layer read.
+	byConfig  map[digest.Digest][]*Image
+	v1Parents map[string]string
+	rows      int
+	rowsOver  bool
 }
 
 // imageWork is the analysis' working state about one image. It never
@@ -42,6 +53,11 @@ type imageWork struct {
 	// artifactHint is set when the manifest has an artifactType or a
 	// descriptor that is no layer (see isArtifact).
 	artifactHint bool
+	// pos is the image's position in Result.Images; names holds its
+	// RepoTags, RefNames and ContainerdNames, so that adding one costs
+	// the same with 150000 as with one.
+	pos   int
+	names map[string]struct{}
 }
 
 func analyze(cat *catalog, container Container, opts *Options) *Result {
@@ -52,9 +68,12 @@ func analyze(cat *catalog, container Container, opts *Options) *Result {
 		referenced:   map[string]bool{},
 		byManifest:   map[digest.Digest]*Image{},
 		indexOnStack: map[digest.Digest]bool{},
+		visited:      map[string]*visit{},
 		dockerTagged: map[string]int{},
-		indexTags:    map[string][]int{},
+		indexTags:    map[string]map[int]bool{},
 		work:         map[*Image]*imageWork{},
+		configs:      map[*entry]*parsedConfig{},
+		v1Parents:    map[string]string{},
 	}
 	a.res.Findings = append(a.res.Findings, cat.findings...)
 	a.run()
@@ -201,29 +220,39 @@ func (a *analysis) documentErr(e *entry) error {
 func (a *analysis) newImage(source string) (int, *Image) {
 	img := &Image{Sources: []string{source}, RepoTags: []string{}, RefNames: []string{}, ContainerdNames: []string{}, Layers: []Layer{}, History: []History{}}
 	a.res.Images = append(a.res.Images, img)
-	a.work[img] = &imageWork{}
+	a.work[img] = &imageWork{pos: len(a.res.Images) - 1, names: map[string]struct{}{}}
 	return len(a.res.Images) - 1, img
 }
 
-func (a *analysis) imageIndex(img *Image) int {
-	for i, x := range a.res.Images {
-		if x == img {
-			return i
-		}
-	}
-	return -1
-}
+func (a *analysis) imageIndex(img *Image) int { return a.work[img].pos }
 
-func appendUnique(list []string, s string) []string {
+// The lists of names addName adds to.
+const (
+	repoTags = iota
+	refNames
+	containerdNames
+)
+
+// addName adds the name s to one of img's lists of names unless it is
+// empty or there already.
+func (a *analysis) addName(img *Image, list int, s string) {
 	if s == "" {
-		return list
+		return
 	}
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	w := a.work[img]
+	key := string(rune('0'+list)) + s
+	if _, dup := w.names[key]; dup {
+		return
 	}
-	return append(list, s)
+	w.names[key] = struct{}{}
+	switch list {
+	case repoTags:
+		img.RepoTags = append(img.RepoTags, s)
+	case refNames:
+		img.RefNames = append(img.RefNames, s)
+	default:
+		img.ContainerdNames = append(img.ContainerdNames, s)
+	}
 }
 
 // fillLayer copies the computed identities of a layer's entry.

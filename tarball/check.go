@@ -33,14 +33,9 @@ func (a *analysis) checkImage(i int, img *Image) {
 	if img.Artifact {
 		return // an artifact's config need not be JSON, nor its layers tars
 	}
-	_, data, err := a.document(e.name)
+	cfg, err := a.config(e)
 	if err != nil {
 		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%v", err)
-		return
-	}
-	var cfg imageConfig
-	if err := decodeStrict(data, &cfg); err != nil {
-		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%s: %v", e.name, err)
 		return
 	}
 	img.Created = cfg.Created
@@ -73,7 +68,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 		}
 	}
 	a.chainIDs(img)
-	a.history(i, img, &cfg, len(ids))
+	a.history(i, img, e, cfg, len(ids))
 	a.layerSources(i, img, ids)
 }
 
@@ -178,31 +173,6 @@ func (a *analysis) chainIDs(img *Image) {
 			prev = digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(sum[:]))
 		}
 		l.ChainID = prev
-	}
-}
-
-// history ties each non-empty history entry to its layer, in order.
-// More non-empty entries than diffIDs is what docker load refuses ("too
-// many non-empty layers in History section"); another count than the
-// layers is odd but loads.
-func (a *analysis) history(i int, img *Image, cfg *imageConfig, diffIDs int) {
-	next := 0
-	for _, h := range cfg.History {
-		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
-		if !h.EmptyLayer {
-			if next < len(img.Layers) {
-				e.Layer = position(next)
-				img.Layers[next].CreatedBy = h.CreatedBy
-			}
-			next++
-		}
-		img.History = append(img.History, e)
-	}
-	switch subject := fmt.Sprintf("image[%d] config history", i); {
-	case next > diffIDs:
-		a.add(kindHistoryTooLong, subject, i, "%d history entries make a layer, rootfs.diff_ids lists %d: docker load refuses the image (too many non-empty layers in History section)", next, diffIDs)
-	case len(cfg.History) > 0 && next != len(img.Layers):
-		a.add(kindHistoryMismatch, subject, i, "%d history entries make a layer, the image has %d layers", next, len(img.Layers))
 	}
 }
 

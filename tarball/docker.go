@@ -96,8 +96,13 @@ func (a *analysis) resolve(p string) dockerRef {
 func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	src := fmt.Sprintf("manifest.json[%d]", n)
 	cfg := a.resolve(m.Config)
-	layers := make([]dockerRef, len(m.Layers))
-	for j, p := range m.Layers {
+	paths := m.Layers
+	if len(paths) > MaxLayersPerImage {
+		a.spendRows(len(paths), true, src, -1)
+		paths = nil
+	}
+	layers := make([]dockerRef, len(paths))
+	for j, p := range paths {
 		layers[j] = a.resolve(p)
 	}
 	var i int
@@ -116,6 +121,9 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	if a.work[img].merged && len(img.Layers) == len(layers) {
 		return // the OCI manifest's layers, already checked, are these
 	}
+	if !a.spendRows(len(layers), true, src, i) {
+		return
+	}
 	for j, l := range layers {
 		img.Layers = append(img.Layers, a.dockerLayer(i, fmt.Sprintf("%s layer[%d]", src, j), m.Layers[j], l))
 	}
@@ -123,14 +131,22 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 
 // sameOCIImage returns the image, read from an OCI manifest and not yet
 // merged, whose config and layers are the entries a manifest.json entry
-// names, or nil.
+// names, or nil. The candidates are found by config digest, so that many
+// entries cost one lookup each.
 func (a *analysis) sameOCIImage(cfg dockerRef, layers []dockerRef) *Image {
 	if cfg.entry == nil {
 		return nil
 	}
-	for _, cand := range a.res.Images {
-		w := a.work[cand]
-		if w.config == nil || w.config.blob.Digest != cfg.entry.blob.Digest || len(cand.Layers) != len(layers) || w.merged {
+	if a.byConfig == nil {
+		a.byConfig = map[digest.Digest][]*Image{}
+		for _, img := range a.res.Images {
+			if w := a.work[img]; w.config != nil {
+				a.byConfig[w.config.blob.Digest] = append(a.byConfig[w.config.blob.Digest], img)
+			}
+		}
+	}
+	for _, cand := range a.byConfig[cfg.entry.blob.Digest] {
+		if a.work[cand].merged || len(cand.Layers) != len(layers) {
 			continue
 		}
 		same := true
@@ -154,7 +170,7 @@ func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
 		if !validRepoTag(t) {
 			a.add(kindInvalidTag, src, i, "RepoTags entry %q is not a docker reference with a tag: docker load loads the image, then fails on it (invalid tag)", t)
 		}
-		img.RepoTags = appendUnique(img.RepoTags, t)
+		a.addName(img, repoTags, t)
 		k := normalizeName(t)
 		if k == "" {
 			continue
@@ -298,13 +314,7 @@ func (a *analysis) crossCheckNames() {
 		if !ok {
 			continue
 		}
-		same := false
-		for _, j := range idx {
-			if j == i {
-				same = true
-			}
-		}
-		if !same {
+		if !idx[i] {
 			a.add(kindIndexManifestDisagree, "manifest.json", i,
 				"manifest.json and index.json both name %s but describe different images", t)
 		}

@@ -166,9 +166,10 @@ type IndexNode struct {
 	// platform left out under a nested index; "" when a top-level blob is
 	// missing.
 	Kind NodeKind `json:"kind"`
-	// RepeatOf is set when the same index lists this digest earlier: the
-	// Where of that first node, which carries the children. A repeat is
-	// not walked again.
+	// RepeatOf is set when the walk met this digest earlier, in this
+	// index or another: the Where of that first node, which carries the
+	// children. A repeat is not read nor walked again; its own size and
+	// media type are checked.
 	RepeatOf string       `json:"repeat_of,omitempty"`
 	Children []*IndexNode `json:"children,omitempty"`
 }

@@ -51,15 +51,15 @@ var (
 	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, true, "the archive holds no image: its metadata lists none, or every manifest it names is missing"}
 
 	// Descriptors and the blobs they name.
-	kindBadDigest          = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
-	kindBadSize            = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
-	kindMissingBlob        = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
-	kindDigestMismatch     = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
-	kindSizeMismatch       = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
-	kindMediaTypeMismatch  = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
-	kindMediaTypeDiffers   = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
-	kindForeignLayer       = Kind{"foreign_layer", SeverityWarning, nil, false, "a layer of a non-distributable media type is not in the archive and cannot be checked offline; its urls are named, never fetched"}
-	kindForeignSource      = Kind{"foreign_layer_source", SeverityWarning, nil, false, "manifest.json's LayerSources says a layer comes from a URL (docker load records it, docker push would point there): shown, never trusted nor fetched"}
+	kindBadDigest         = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
+	kindBadSize           = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
+	kindMissingBlob       = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
+	kindDigestMismatch    = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
+	kindSizeMismatch      = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
+	kindMediaTypeMismatch = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
+	kindMediaTypeDiffers  = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
+	kindForeignLayer      = Kind{"foreign_layer", SeverityWarning, nil, false, "a layer of a non-distributable media type is not in the archive and cannot be checked offline; its urls are named, never fetched"}
+	kindForeignSource     = Kind{"foreign_layer_source", SeverityWarning, nil, false, "manifest.json's LayerSources says a layer comes from a URL (docker load records it, docker push would point there): shown, never trusted nor fetched"}
 
 	// The walk of index.json.
 	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
@@ -67,7 +67,7 @@ var (
 	kindUnknownBlob        = Kind{"unknown_blob", SeverityError, ErrMalformed, true, "an index entry's blob is neither an image index nor an image manifest (schema 1 is unsupported)"}
 	kindIndexCycle         = Kind{"index_cycle", SeverityError, ErrMalformed, false, "an index contains itself"}
 	kindIndexTooDeep       = Kind{"index_too_deep", SeverityError, ErrLimit, false, "indexes nest deeper than the max-index-depth limit"}
-	kindIndexTooLarge      = Kind{"index_too_large", SeverityError, ErrLimit, false, "walking the indexes takes more steps than the max-entries limit"}
+	kindIndexTooLarge      = Kind{"index_too_large", SeverityError, ErrLimit, false, "walking the indexes takes more steps (descriptors, and names given to images under repeated ones) than the max-entries limit"}
 
 	// manifest.json and its agreement with index.json.
 	kindDuplicateTag          = Kind{"duplicate_tag", SeverityError, ErrMalformed, false, "two images of manifest.json claim the same tag"}
@@ -89,6 +89,7 @@ var (
 	kindCorruptCompression  = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip or zstd stream does not decode"}
 	kindLimitExceeded       = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, expansion ratio, zstd window)"}
 	kindHistoryMismatch     = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+	kindTooManyRows         = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
 	kindHistoryTooLong      = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
 
 	// Files under blobs/.
@@ -109,7 +110,7 @@ var kinds = []Kind{
 	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
-	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong,
+	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 

@@ -74,7 +74,7 @@ var modArgs = map[string][2]int{ // min, max
 	"dir": {0, 0}, "symlink": {1, 1}, "hardlink": {1, 1}, "device": {0, 0}, "fifo": {0, 0},
 	"raw": {0, 0}, "base64": {0, 0}, "hex": {0, 0}, "layer": {1, 1},
 	"prepend": {1, 1}, "append": {1, 1}, "flip": {1, 1},
-	"size": {1, 1}, "sparse": {1, 2},
+	"size": {1, 1}, "sparse": {1, 2}, "repeat": {1, 1},
 }
 
 // Parse reads a case file. name is used in errors and as Case.Name.

@@ -53,6 +53,9 @@
 //	(at PATH)          path in the archive instead of NAME; may hold placeholders
 //	(blob)             path blobs/sha256/<hex of the bytes>; (blob sha512) too
 //	(def)              not written anywhere: bytes only for placeholders
+//	(repeat N)         written N times, {{i}} counting the copies from 0 in
+//	                   its name, (at PATH) and body; placeholders that
+//	                   name the section see copy 0
 //	(outside)          directory containers: written next to the layout
 //	                   directory, at ../outside/PATH, never in a tar
 //
@@ -100,6 +103,10 @@
 //	{{bytes HEX}}      raw bytes, such as invalid UTF-8
 //	{{repeat N}}...{{end}}      the text N times; {{repeat N ,}} puts a
 //	                   separator word between copies
+//	{{i}}              the number of the copy being written by the
+//	                   innermost {{repeat}} or (repeat N), from 0;
+//	                   {{i OFFSET WIDTH}} adds OFFSET and zero-pads to WIDTH
+//	                   digits (64 makes a legacy layer ID)
 //
 // Sections are evaluated lazily, on first reference, so a manifest can name
 // its config and layers, and a config its layers' diffIDs, in any order; a

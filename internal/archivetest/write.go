@@ -32,7 +32,7 @@ func (b *builder) path(s *Section) (string, error) {
 		}
 		switch alg {
 		case "sha256":
-			return "blobs/sha256/" + strings.TrimPrefix(sha256Digest(v.data), "sha256:"), nil
+			return "blobs/sha256/" + strings.TrimPrefix(v.sha256(), "sha256:"), nil
 		case "sha512":
 			sum := sha512.Sum512(v.data)
 			return "blobs/sha512/" + hex.EncodeToString(sum[:]), nil
@@ -114,79 +114,143 @@ func (c *Case) finish(out []byte) ([]byte, error) {
 	return out, nil
 }
 
+// copies is how many times a section is written: N for (repeat N).
+func copies(s *Section) (int, error) {
+	m, ok := s.mod("repeat")
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(m.Args[0])
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, fmt.Errorf("repeat %q: not a count", m.Args[0])
+	}
+	return n, nil
+}
+
+// forEachCopy calls write for every copy of every written section, in
+// order, with {{i}} set for a (repeat N) section and its cache cleared
+// between copies.
+func (b *builder) forEachCopy(write func(s *Section) error) error {
+	for _, s := range b.c.Sections {
+		if s.has("def") {
+			continue
+		}
+		n, err := copies(s)
+		if err != nil {
+			return b.errf(s, "%v", err)
+		}
+		for k := 0; k < n; k++ {
+			if s.has("repeat") {
+				b.index = append(b.index, k)
+				delete(b.done, s)
+			}
+			err := write(s)
+			if s.has("repeat") {
+				b.index = b.index[:len(b.index)-1]
+				delete(b.done, s)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // tar writes every written section as a tar entry, in order.
 func (b *builder) tar() ([]byte, error) {
 	var buf bytes.Buffer
-	for _, s := range b.c.Sections {
-		if s.has("def") || s.has("outside") {
-			continue
+	ended := false
+	err := b.forEachCopy(func(s *Section) error {
+		if s.has("outside") || ended {
+			return nil
 		}
-		name, err := b.path(s)
-		if err != nil {
-			return nil, err
-		}
-		hdr := &tar.Header{Name: name, ModTime: epoch, Mode: 0o644, Typeflag: tar.TypeReg}
-		var data []byte
-		switch {
-		case s.has("dir"):
-			hdr.Typeflag, hdr.Mode = tar.TypeDir, 0o755
-			if !strings.HasSuffix(hdr.Name, "/") {
-				hdr.Name += "/"
-			}
-		case s.has("symlink"), s.has("hardlink"):
-			hdr.Typeflag, hdr.Mode = tar.TypeSymlink, 0o777
-			key := "symlink"
-			if s.has("hardlink") {
-				hdr.Typeflag, hdr.Mode, key = tar.TypeLink, 0o644, "hardlink"
-			}
-			if hdr.Linkname, err = b.linkTarget(s, key); err != nil {
-				return nil, err
-			}
-		case s.has("device"):
-			hdr.Typeflag, hdr.Devmajor, hdr.Devminor = tar.TypeChar, 1, 3
-		case s.has("fifo"):
-			hdr.Typeflag = tar.TypeFifo
-		default:
-			v, err := b.eval(s)
-			if err != nil {
-				return nil, err
-			}
-			data = v.data
-			hdr.Size = int64(len(data))
-		}
-		if m, ok := s.mod("sparse"); ok {
-			writeSparseSection(&buf, name, data, m)
-			continue
-		}
-		if m, ok := s.mod("size"); ok {
-			n, err := strconv.ParseInt(m.Args[0], 10, 64)
-			if err != nil {
-				return nil, b.errf(s, "size: %v", err)
-			}
-			hdr.Size = n
-			if err := tar.NewWriter(&buf).WriteHeader(hdr); err != nil {
-				return nil, b.errf(s, "size: %v", err)
-			}
-			buf.Write(data)
-			if int64(len(data)) < n {
-				return buf.Bytes(), nil // the archive ends inside this entry
-			}
-			pad(&buf)
-			continue
-		}
-		tw := tar.NewWriter(&buf)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
-		if err := tw.Flush(); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
+		var err error
+		ended, err = b.tarEntry(&buf, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	buf.Write(make([]byte, 1024)) // end of archive
+	if !ended {
+		buf.Write(make([]byte, 1024)) // end of archive
+	}
 	return buf.Bytes(), nil
+}
+
+// tarEntry writes one copy of section s as a tar entry, and reports
+// whether the archive ends inside it ((size N) larger than the body).
+func (b *builder) tarEntry(buf *bytes.Buffer, s *Section) (bool, error) {
+	name, err := b.path(s)
+	if err != nil {
+		return false, err
+	}
+	hdr := &tar.Header{Name: name, ModTime: epoch, Mode: 0o644, Typeflag: tar.TypeReg}
+	var data []byte
+	switch {
+	case s.has("dir"):
+		hdr.Typeflag, hdr.Mode = tar.TypeDir, 0o755
+		if !strings.HasSuffix(hdr.Name, "/") {
+			hdr.Name += "/"
+		}
+	case s.has("symlink"), s.has("hardlink"):
+		hdr.Typeflag, hdr.Mode = tar.TypeSymlink, 0o777
+		key := "symlink"
+		if s.has("hardlink") {
+			hdr.Typeflag, hdr.Mode, key = tar.TypeLink, 0o644, "hardlink"
+		}
+		if hdr.Linkname, err = b.linkTarget(s, key); err != nil {
+			return false, err
+		}
+	case s.has("device"):
+		hdr.Typeflag, hdr.Devmajor, hdr.Devminor = tar.TypeChar, 1, 3
+	case s.has("fifo"):
+		hdr.Typeflag = tar.TypeFifo
+	default:
+		v, err := b.eval(s)
+		if err != nil {
+			return false, err
+		}
+		data = v.data
+		hdr.Size = int64(len(data))
+	}
+	if m, ok := s.mod("sparse"); ok {
+		writeSparseSection(buf, name, data, m)
+		return false, nil
+	}
+	if m, ok := s.mod("size"); ok {
+		return b.lyingSize(buf, s, hdr, data, m)
+	}
+	tw := tar.NewWriter(buf)
+	if err := tw.WriteHeader(hdr); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	if _, err := tw.Write(data); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	if err := tw.Flush(); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	return false, nil
+}
+
+// lyingSize writes an entry whose header claims the size of a (size N)
+// modifier: with fewer bytes in the body, the archive ends inside it.
+func (b *builder) lyingSize(buf *bytes.Buffer, s *Section, hdr *tar.Header, data []byte, m Mod) (bool, error) {
+	n, err := strconv.ParseInt(m.Args[0], 10, 64)
+	if err != nil {
+		return false, b.errf(s, "size: %v", err)
+	}
+	hdr.Size = n
+	if err := tar.NewWriter(buf).WriteHeader(hdr); err != nil {
+		return false, b.errf(s, "size: %v", err)
+	}
+	buf.Write(data)
+	if int64(len(data)) < n {
+		return true, nil
+	}
+	pad(buf)
+	return false, nil
 }
 
 func pad(buf *bytes.Buffer) {
@@ -318,53 +382,53 @@ func checksum(h []byte) []byte {
 // sections into outside. Both directories must exist.
 func (c *Case) WriteDir(root, outside string) error {
 	b := newBuilder(c)
-	for _, s := range c.Sections {
-		if s.has("def") {
-			continue
+	return b.forEachCopy(func(s *Section) error { return b.writeFile(s, root, outside) })
+}
+
+// writeFile writes one copy of section s into a directory container.
+func (b *builder) writeFile(s *Section, root, outside string) error {
+	name, err := b.path(s)
+	if err != nil {
+		return err
+	}
+	base := root
+	if s.has("outside") {
+		base = outside
+	}
+	p := filepath.Join(base, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	switch {
+	case s.has("dir"):
+		err = os.MkdirAll(p, 0o755)
+	case s.has("symlink"):
+		t, terr := b.linkTarget(s, "symlink")
+		if terr != nil {
+			return terr
 		}
-		name, err := b.path(s)
-		if err != nil {
-			return err
+		err = os.Symlink(filepath.FromSlash(t), p)
+	case s.has("hardlink"):
+		t, terr := b.linkTarget(s, "hardlink")
+		if terr != nil {
+			return terr
 		}
-		base := root
-		if s.has("outside") {
-			base = outside
+		err = os.Link(filepath.Join(root, filepath.FromSlash(t)), p)
+	case s.has("fifo"):
+		err = mkfifo(p)
+	case s.has("sparse"):
+		err = writeSparseFile(b, s, p)
+	case s.has("device"), s.has("size"):
+		return b.errf(s, "not possible in a directory container")
+	default:
+		v, verr := b.eval(s)
+		if verr != nil {
+			return verr
 		}
-		p := filepath.Join(base, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		switch {
-		case s.has("dir"):
-			err = os.MkdirAll(p, 0o755)
-		case s.has("symlink"):
-			t, terr := b.linkTarget(s, "symlink")
-			if terr != nil {
-				return terr
-			}
-			err = os.Symlink(filepath.FromSlash(t), p)
-		case s.has("hardlink"):
-			t, terr := b.linkTarget(s, "hardlink")
-			if terr != nil {
-				return terr
-			}
-			err = os.Link(filepath.Join(root, filepath.FromSlash(t)), p)
-		case s.has("fifo"):
-			err = mkfifo(p)
-		case s.has("sparse"):
-			err = writeSparseFile(b, s, p)
-		case s.has("device"), s.has("size"):
-			return b.errf(s, "not possible in a directory container")
-		default:
-			v, verr := b.eval(s)
-			if verr != nil {
-				return verr
-			}
-			err = os.WriteFile(p, v.data, 0o644)
-		}
-		if err != nil {
-			return b.errf(s, "%v", err)
-		}
+		err = os.WriteFile(p, v.data, 0o644)
+	}
+	if err != nil {
+		return b.errf(s, "%v", err)
 	}
 	return nil
 }
