@@ -109,11 +109,9 @@ const (
 // it was kept (its body is then hashed). An entry under a symlink or a
 // file, one that replaces a directory holding members, a hard link to
 // no earlier member and a repeated name are refused with a finding. The
-// error is a limit, which ends the read.
+// error is a limit, which ends the read. The readers count names against
+// the metadata budget before they make entries of them.
 func (c *catalog) add(e *entry) (bool, error) {
-	if !c.keep(int64(len(e.name) + len(e.raw) + len(e.link))) {
-		return false, fmt.Errorf("%w: entry names and link targets exceed %d bytes with the JSON documents (the max-metadata-bytes limit)", ErrLimit, c.maxRetain)
-	}
 	dir, err := c.parentOf(e.name)
 	if err != nil || dir == nil {
 		return false, err

@@ -89,9 +89,14 @@
 //
 // Every size the archive declares is checked, never trusted for an
 // allocation. JSON documents are capped at Limits.MaxJSONBytes each and
-// Limits.MaxMetadataBytes in all, must be valid UTF-8 without duplicate
-// keys and nest at most MaxJSONDepth deep. Archives hold at most
-// Limits.MaxEntries names, links are followed at most MaxLinkHops times,
-// indexes nest at most Limits.MaxIndexDepth deep. Decompression is bounded
-// by layer.Limits.
+// Limits.MaxMetadataBytes in all (entry names and link targets count
+// too), must be valid UTF-8 without duplicate keys and nest at most
+// MaxJSONDepth deep. Archives hold at most Limits.MaxEntries names (and as
+// many directories made for them), links are followed at most MaxLinkHops
+// deep, indexes nest at most Limits.MaxIndexDepth deep and their walk
+// takes at most Limits.MaxEntries steps, an image has at most
+// MaxLayersPerImage layers and all images at most twice Limits.MaxEntries
+// layer and history rows. Decompression is bounded by layer.Limits. Sparse
+// tar entries are refused unread; so are sparse files of a layout
+// directory that expand past the expansion ratio.
 package tarball

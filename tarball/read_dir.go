@@ -144,6 +144,9 @@ func dirJobs(cat *catalog, files []dirFile, opts *Options) ([]blobJob, int64, er
 		byFile = map[fileID]int{}
 	)
 	for _, f := range files {
+		if !cat.keep(int64(len(f.name))) {
+			return nil, 0, fmt.Errorf("%w: file names exceed %d bytes with the JSON documents (the max-metadata-bytes limit)", ErrLimit, cat.maxRetain)
+		}
 		e := &entry{name: f.name}
 		mode := f.info.Mode()
 		switch {

@@ -59,10 +59,16 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		if n >= opts.Limits.MaxEntries {
 			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
 		}
+		// Names and link targets count against the metadata budget
+		// before anything is made of them, refused ones too: a PAX
+		// header may hold a name of a megabyte.
+		if !cat.keep(int64(len(hdr.Name) + len(hdr.Linkname))) {
+			return fmt.Errorf("%w: entry names and link targets exceed %d bytes with the JSON documents (the max-metadata-bytes limit)", ErrLimit, cat.maxRetain)
+		}
 		last = hdr.Name
 		name, err := cleanName(hdr.Name)
 		if err != nil {
-			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)
+			cat.problem(kindBadEntryName.causedBy(err), clip(hdr.Name), "%v", err)
 			continue
 		}
 		if name == "" {
@@ -126,4 +132,13 @@ func isPAXSparse(hdr *tar.Header) bool {
 		}
 	}
 	return false
+}
+
+// clip shortens a name from the archive for the subject of a finding: a
+// name extraction could write is whole, a longer one is its start.
+func clip(name string) string {
+	if len(name) <= maxNameBytes {
+		return name
+	}
+	return name[:64] + "..."
 }
