@@ -343,7 +343,12 @@ func checkResult(t *testing.T, got, want layer.Result, wantDiffIDErr error) {
 
 func TestCompute(t *testing.T) {
 	t.Parallel()
-	cases := computeCases(t)
+	runComputeCases(t, computeCases(t))
+}
+
+// runComputeCases runs each case in each mode, in parallel.
+func runComputeCases(t *testing.T, cases []computeCase) {
+	t.Helper()
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
