@@ -14,7 +14,7 @@ import (
 func TestDependencyDirection(t *testing.T) {
 	const mod = "github.com/tardigest/tardigest/"
 	allowed := map[string][]string{
-		"layer":         {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
+		"layer":         {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest", "github.com/ulikunitz/xz/lzma"},
 		"tarball":       {mod + "layer", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
 		"report":        {mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest"},
 		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3"},
