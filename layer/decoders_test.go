@@ -50,6 +50,7 @@ func decoderCases(t testing.TB) []computeCase {
 		decodes("bzip2 -9", fixture(t, "seq.bz2"), layer.Bzip2, seq),
 		decodes("pbzip2: three streams", fixture(t, "seq.pbzip2.bz2"), layer.Bzip2, seq),
 		decodes("bzip2 streams concatenated", cat(fixture(t, "seq.bz2"), fixture(t, "seq.pbzip2.bz2")), layer.Bzip2, cat(seq, seq)),
+		decodes("bzip2 streams of two block sizes", fixture(t, "small.bz2"), layer.Bzip2, seqPayload(3000)),
 		decodes("xz -6", fixture(t, "seq.xz"), layer.Xz, seq),
 		decodes("xz -T2, five blocks", fixture(t, "seq.T2.xz"), layer.Xz, seq),
 		decodes("xz -C sha256", fixture(t, "seq.sha256.xz"), layer.Xz, seq),

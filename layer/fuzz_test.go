@@ -24,8 +24,9 @@ import (
 	"github.com/tardigest/tardigest/layer"
 )
 
-// fuzzLimits keeps one execution cheap: a mutated bomb stops at 8 MiB.
-var fuzzLimits = layer.Limits{MaxUncompressedBytes: 8 << 20}
+// fuzzLimits keeps one execution cheap: a mutated bomb stops at 2 MiB, a
+// window at 8 MiB.
+var fuzzLimits = layer.Limits{MaxUncompressedBytes: 2 << 20, MaxWindowBytes: 8 << 20}
 
 // stdlibCompareBytes bounds the compress/gzip cross-check.
 const stdlibCompareBytes = 1 << 20
@@ -66,8 +67,8 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		flip(zs, -1),
 		zs[:len(zs)/2],
 		cat(zs, []byte("garbage!")),
-		gzipOf(tb, gzip.BestCompression, make([]byte, 9<<20)), // over fuzzLimits
-		zstdOf(tb, make([]byte, 9<<20)),
+		gzipOf(tb, gzip.BestCompression, make([]byte, 3<<20)), // over fuzzLimits
+		zstdOf(tb, make([]byte, 3<<20)),
 		{0x1f, 0x8b, 0x08},
 		{0x28, 0xb5, 0x2f, 0xfd},
 		gzipNamed(tb, gzip.Header{Name: strings.Repeat("n", 600), Comment: "c"}, x),
@@ -78,7 +79,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		fixture(tb, "seq.tar.pixz.xz"),
 		fixture(tb, "seq.ultra-second.zst"),
 		fixture(tb, "seq.pzstd.zst"),
-		fixture(tb, "zeros1g.bz2"),
+		fixture(tb, "small.bz2"),
 		xzStream(xzCheckCRC32, xzBlockSpec{data: text[:100], sizes: true}, xzBlockSpec{data: text[100:300]}),
 		xzStream(xzCheckSHA256, xzBlockSpec{data: x, filters: []byte{0x04, 0x00}}),
 		cat(xzStream(xzCheckNone), make([]byte, 8), xzStream(xzCheckCRC64, xzBlockSpec{data: x, dictProp: 40})),
@@ -327,7 +328,7 @@ func FuzzLimitsNeverCorrupt(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		run := func(window uint64) layer.Result {
-			got, err := layer.Compute(context.Background(), bytes.NewReader(in), layer.Options{Limits: layer.Limits{MaxUncompressedBytes: 8 << 20, MaxWindowBytes: window}})
+			got, err := layer.Compute(context.Background(), bytes.NewReader(in), layer.Options{Limits: layer.Limits{MaxUncompressedBytes: fuzzLimits.MaxUncompressedBytes, MaxWindowBytes: window}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,8 +12,8 @@ import (
 //	41 compressed blobs of fixtures/real       1.9-62       3.0         -          -          -
 //	  (over 100 kB: 1.9-2.2; the rest are tiny, under RatioFloorBytes)
 //	bench image layers (bench/run.sh)         1.0-9.1   1.0-9.2         -          -          -
-//	/usr/bin, /usr/share/{doc,man}, /etc          2.2       2.5       2.9          -          -
-//	/etc and a 1 GiB zero-filled lastlog          652      1705      1849       1787          -
+//	/usr/bin, /usr/share/{doc,man}, /etc          2.2       2.5       2.9        2.4        3.0
+//	/etc and a 1 GiB zero-filled lastlog          652      1705      1849       1777       1556
 //	1 GiB of zeros                               1030     31880     32530    1367773       6665
 //
 // gzip cannot expand more than about 1032 times. DefaultMaxExpansionRatio
@@ -24,9 +24,10 @@ import (
 // a second. The bound is work: any archive costs at most about 1.1 GB of
 // gzip-equivalent output per MB stored, about a second of CPU per MB on
 // this project's 2-core test machine (a 10 MB archive: 10 s), whatever
-// its compressions. A zstd layer that is mostly a zero-filled file, such
-// as the lastlog layer above, needs --max-expansion-ratio raised (4000
-// for that one).
+// its compressions. A zstd, bzip2 or xz layer that is mostly a
+// zero-filled file, such as the lastlog layer above, needs
+// --max-expansion-ratio raised: to the ratio times the cost (4000 for
+// the zstd one).
 const (
 	DefaultMaxUncompressedBytes int64  = 1 << 40 // 1 TiB
 	DefaultMaxExpansionRatio    int64  = 1100

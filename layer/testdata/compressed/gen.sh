@@ -31,3 +31,5 @@ xz -dc seq.tar.pixz.xz | sha256sum | cut -d' ' -f1 > seq.tar.pixz.xz.sha256
 zstd -q --long=27 -19 -c < "$tmp/seq" > seq.long27.zst
 pzstd -q -p2 -c "$tmp/seq" > seq.pzstd.zst
 head -c 1G /dev/zero | bzip2 -9 > zeros1g.bz2
+# a small two-stream bzip2 file, a fuzz seed
+{ seq 1 2000 | bzip2 -9; seq 2001 3000 | bzip2 -1; } > small.bz2
