@@ -86,19 +86,12 @@ func (zr *Reader) start() error {
 		}
 		zr.dec, zr.close = gz, func() { gz.Close() }
 	case Zstd:
-		zr.frames = &zstdFrames{r: zr.br, meter: &zr.meter}
-		// The tracker enforces the limit; the decoder's own options are a
-		// second guard, within the range it accepts.
-		w := min(zr.meter.lim.MaxWindowBytes, 1<<40)
-		zs, err := zstd.NewReader(zr.frames,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(w),
-			zstd.WithDecoderMaxMemory(w),
-			zstd.WithDecoderLowmem(false))
+		zs, err := getZstd(zr.br, &zr.meter)
 		if err != nil {
 			return err
 		}
-		zr.dec, zr.close = zs, zs.Close
+		zr.frames = zs.frames
+		zr.dec, zr.close = zs.dec, func() { putZstd(zs) }
 	case Bzip2:
 		// The decoder allocates 4 bytes per byte of its block size (900
 		// kB at most) for each blob: count the most it may take.

@@ -250,10 +250,11 @@ func TestBudgetCountsStoredOnce(t *testing.T) {
 }
 
 // TestComputeWindowChurn: blobs or blocks that each ask for a large
-// window and hold almost nothing make the decoder allocate and zero that
-// window again and again. That allocation counts as work, so it is
-// refused early instead of taking minutes. It is not parallel, so
-// TotalAlloc counts this test alone.
+// window and hold almost nothing must not make the decoder allocate and
+// zero that window again and again. zstd decoders keep their history
+// from blob to blob; xz blocks each get a new dictionary, which counts as
+// work, so 2000 of them are refused early instead of taking minutes. It
+// is not parallel, so TotalAlloc counts this test alone.
 func TestComputeWindowChurn(t *testing.T) {
 	const maxAlloc = 2 << 30
 	x := []byte("x")
@@ -272,20 +273,13 @@ func TestComputeWindowChurn(t *testing.T) {
 		t.Errorf("2000 xz blocks asking for 128 MiB each: %v, %v; want ErrLimit", err, got.DiffIDErr)
 	}
 	b := layer.NewBudget(layer.Limits{})
-	var refused int
-	for range 200 {
+	for i := range 200 {
 		got, err := layer.Compute(context.Background(), bytes.NewReader(zstdFrame), layer.Options{Budget: b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if errors.Is(got.DiffIDErr, layer.ErrLimit) {
-			refused++
+		if err != nil || got.DiffIDErr != nil {
+			t.Fatalf("zstd blob %d: %v, %v", i, err, got.DiffIDErr)
 		}
 	}
 	runtime.ReadMemStats(&after)
-	if refused < 190 {
-		t.Errorf("%d of 200 zstd blobs asking for a 128 MiB window were refused, want nearly all", refused)
-	}
 	if d := after.TotalAlloc - before.TotalAlloc; d > maxAlloc {
 		t.Errorf("allocated %d MiB, want at most %d MiB", d>>20, maxAlloc>>20)
 	}
