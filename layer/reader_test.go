@@ -252,9 +252,11 @@ func TestBudgetCountsStoredOnce(t *testing.T) {
 // TestComputeWindowChurn: blobs or blocks that each ask for a large
 // window and hold almost nothing must not make the decoder allocate and
 // zero that window again and again. zstd decoders keep their history
-// from blob to blob; xz blocks each get a new dictionary, which counts as
-// work, so 2000 of them are refused early instead of taking minutes. It
-// is not parallel, so TotalAlloc counts this test alone.
+// from blob to blob, as long as the pool keeps them (the race detector
+// drops some on purpose); a new one counts as work, so the archive is
+// refused before many are made. xz blocks each get a new dictionary,
+// which counts too, so 2000 of them are refused early instead of taking
+// minutes. It is not parallel, so TotalAlloc counts this test alone.
 func TestComputeWindowChurn(t *testing.T) {
 	const maxAlloc = 2 << 30
 	x := []byte("x")
@@ -275,8 +277,8 @@ func TestComputeWindowChurn(t *testing.T) {
 	b := layer.NewBudget(layer.Limits{})
 	for i := range 200 {
 		got, err := layer.Compute(context.Background(), bytes.NewReader(zstdFrame), layer.Options{Budget: b})
-		if err != nil || got.DiffIDErr != nil {
-			t.Fatalf("zstd blob %d: %v, %v", i, err, got.DiffIDErr)
+		if err != nil || (got.DiffIDErr != nil && !errors.Is(got.DiffIDErr, layer.ErrLimit)) {
+			t.Fatalf("zstd blob %d: %v, %v; want it decoded or refused as a limit", i, err, got.DiffIDErr)
 		}
 	}
 	runtime.ReadMemStats(&after)

@@ -235,7 +235,11 @@ func (f *zstdFrames) window(h []byte) error {
 		return nil
 	}
 	// The decoder keeps one ring of history, the window plus two blocks,
-	// and replaces it when a frame needs a larger one.
+	// and replaces it when a frame needs a larger one. A refused frame
+	// gets none.
+	if err := f.meter.allocated(int64(window + 2*min(window, 128<<10))); err != nil {
+		return err
+	}
 	f.history = window
-	return f.meter.allocated(int64(window + 2*min(window, 128<<10)))
+	return nil
 }
