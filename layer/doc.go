@@ -50,7 +50,7 @@
 //
 // Decompression is bounded by [Limits]: the uncompressed size; the work
 // per stored byte, in gzip-equivalent bytes (a zstd byte counts 2, bzip2
-// 6, xz 13, by the decoders' speed on their worst input; decoder windows
+// 100, xz 13, by the decoders' speed on their worst input; decoder windows
 // allocated count too), enforced past [RatioFloorBytes]; and the window
 // (history) a zstd frame or an xz block asks for, checked before it is
 // allocated. A [Budget] shared by the blobs of one archive holds the

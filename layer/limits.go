@@ -18,10 +18,12 @@ import (
 //
 // gzip cannot expand more than about 1032 times. DefaultMaxExpansionRatio
 // sits above that, so no gzip layer is ever refused by the ratio, and a
-// zstd, bzip2 or xz layer (counted 2, 6 and 13 times, see decodeCost)
-// only when it is mostly zeros: a layer of gigabytes of near-zeros in a
-// few kilobytes is refused after RatioFloorBytes of work, in well under
-// a second. The bound is work: any archive costs at most about 1.1 GB of
+// zstd or xz layer (counted 2 and 13 times, see decodeCost) only when it
+// is mostly zeros: a layer of gigabytes of near-zeros in a few kilobytes
+// is refused after RatioFloorBytes of work, in well under a second. bzip2
+// counts 100 times (its decoder can take 84 ns per byte), so a bzip2
+// layer may expand 11 times: real ones do 2 to 5 (docker never writes
+// bzip2 layers). The bound is work: any archive costs at most about 1.1 GB of
 // gzip-equivalent output per MB stored, about a second of CPU per MB on
 // this project's 2-core test machine (a 10 MB archive: 10 s), whatever
 // its compressions. A zstd, bzip2 or xz layer that is mostly a
@@ -52,10 +54,10 @@ type Limits struct {
 	// MaxExpansionRatio caps the work of decompression per stored byte,
 	// once more than RatioFloorBytes of work has been done. Work is
 	// counted in gzip-equivalent bytes: a decompressed byte counts 1 for
-	// gzip, 2 for zstd, 6 for bzip2 and 13 for xz (their decoders'
+	// gzip, 2 for zstd, 100 for bzip2 and 13 for xz (their decoders'
 	// worst-case CPU time per byte), and a byte the decoder allocates for
 	// its windows or state a sixth. For gzip this is the plain expansion
-	// ratio; zstd may then expand half as much, bzip2 a sixth, xz a
+	// ratio; zstd may then expand half as much, bzip2 a hundredth, xz a
 	// thirteenth.
 	MaxExpansionRatio int64
 	// MaxWindowBytes caps the history a decoder must keep, and so its
@@ -119,14 +121,20 @@ func (l Limits) windowError(comp Compression, what string, size uint64) error {
 
 // decodeCost is the work of one decompressed byte in gzip-equivalent
 // bytes: the CPU time per output byte of each decoder, hashing included,
-// measured on 1 GiB of zeros (the cheapest bomb to store) and rounded:
-// gzip 0.88 ns, zstd 1.5 to 1.8 ns, bzip2 5.1 ns, xz 11.5 ns per byte.
+// on the inputs that cost it most per byte a bomb can make it yield,
+// rounded up. On 1 GiB of zeros (the cheapest bombs to store): gzip 0.88
+// ns, zstd 1.5 to 1.8 ns, xz (ulikunitz's LZMA) 11.5 ns per byte. bzip2 is
+// cheap on zeros (5.1 ns) but its inverse Burrows-Wheeler transform
+// misses the cache on every byte of a random two-letter text repeated
+// with a period of 20 000 to 40 000 bytes: 67 to 84 ns per byte, at
+// ratios of 45 to 80 (5 microseconds per stored byte; real layers are
+// 66 ns per byte at 2.4).
 func decodeCost(comp Compression) int64 {
 	switch comp {
 	case Zstd:
 		return 2
 	case Bzip2:
-		return 6
+		return 100
 	case Xz:
 		return 13
 	}
