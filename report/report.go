@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -227,7 +228,16 @@ func JSON(w io.Writer, doc *Document) error {
 // Text writes doc as a human-readable report: per image a header and a
 // layer table, then the findings and one verdict line.
 func Text(w io.Writer, doc *Document) error {
-	ew := &errWriter{w: w}
+	// Buffered: the tables write cell by cell, and an archive of
+	// thousands of images would otherwise cost a write call per cell.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := text(&errWriter{w: bw}, doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func text(ew *errWriter, doc *Document) error {
 	a := doc.Archive
 	ew.printf("archive  %s\n", doc.Source)
 	ew.printf("format   %s (%s)\n", a.Format, a.Container)

@@ -145,8 +145,11 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer, artifact bool) {
 		// A stream that does not decode is damaged content, a false
 		// claim like a wrong digest, not an unreadable archive.
 		k := kindCorruptCompression
-		if errors.Is(e.blob.DiffIDErr, ErrLimit) {
+		switch {
+		case errors.Is(e.blob.DiffIDErr, ErrLimit):
 			k = kindLimitExceeded
+		case errors.Is(e.blob.DiffIDErr, ErrUnsupported):
+			k = kindUnsupportedCompression
 		}
 		a.add(k, subject, i, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}

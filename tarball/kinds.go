@@ -82,15 +82,16 @@ var (
 	kindV1ChainLoop  = Kind{"v1_chain_loop", SeverityError, ErrMalformed, false, "a legacy parent chain loops"}
 
 	// Configs and layers.
-	kindNoRootFS            = Kind{"no_rootfs", SeverityError, ErrMalformed, false, "an image config has no rootfs.diff_ids"}
-	kindLayerCountMismatch  = Kind{"layer_count_mismatch", SeverityError, ErrMismatch, false, "the config lists another number of diffIDs than the image has layers"}
-	kindDiffIDMismatch      = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
-	kindLayerSourcesUnknown = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
-	kindCorruptCompression  = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip or zstd stream does not decode"}
-	kindLimitExceeded       = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, expansion ratio, zstd window)"}
-	kindHistoryMismatch     = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
-	kindTooManyRows         = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
-	kindHistoryTooLong      = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
+	kindNoRootFS               = Kind{"no_rootfs", SeverityError, ErrMalformed, false, "an image config has no rootfs.diff_ids"}
+	kindLayerCountMismatch     = Kind{"layer_count_mismatch", SeverityError, ErrMismatch, false, "the config lists another number of diffIDs than the image has layers"}
+	kindDiffIDMismatch         = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
+	kindLayerSourcesUnknown    = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
+	kindCorruptCompression     = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip, zstd, bzip2 or xz stream does not decode"}
+	kindUnsupportedCompression = Kind{"unsupported_compression", SeverityError, ErrUnsupported, false, "a layer's stream uses what tardigest cannot decode (an xz filter other than LZMA2): no diffID is made up from its compressed bytes"}
+	kindLimitExceeded          = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, work per stored byte, window), for the layer or the archive as a whole; or a sparse file of a layout directory expands past the ratio"}
+	kindHistoryMismatch        = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+	kindTooManyRows            = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
+	kindHistoryTooLong         = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
 
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
@@ -109,7 +110,7 @@ var kinds = []Kind{
 	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
-	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
+	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,
 	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }

@@ -2,60 +2,42 @@ package tarball
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
-	"github.com/klauspost/compress/zstd"
-
-	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
-// outerReader detects whole-archive compression from the first bytes of
-// in and returns the tar stream, the container name and a closer. The
-// stream of a compressed archive is bounded like a layer's (size and
-// expansion ratio, against the bytes in has counted) and its errors carry
-// a class.
-func outerReader(in *count.Reader, limits Limits) (io.Reader, Container, func(), error) {
-	br := bufio.NewReaderSize(in, 1<<20)
-	magic, _ := br.Peek(4)
-	comp := layer.Detect(magic)
-	var dec io.Reader
-	closer := func() {}
-	switch comp {
-	case layer.Gzip:
-		zr, err := layer.NewGzipReader(br)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%w: archive: gzip: %v", ErrMalformed, err)
-		}
-		dec, closer = zr, func() { zr.Close() }
-	case layer.Zstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(limits.Layer.MaxZstdWindowBytes),
-			zstd.WithDecoderMaxMemory(limits.Layer.MaxZstdWindowBytes))
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%w: archive: zstd: %v", ErrMalformed, err)
-		}
-		dec, closer = zr, zr.Close
-	default:
-		return br, ContainerTar, closer, nil
+// outerReader returns the tar stream of an archive read as a stream, its
+// container name and a closer. Whole-archive compression (gzip, zstd,
+// bzip2, xz) is detected from the first bytes and decoded by
+// layer.NewReader, bounded like a layer (size, window, expansion ratio)
+// and charged to the archive's budget, which its stored bytes feed: the
+// ratio then holds for the archive as a whole, outer stream and blobs
+// together. Every error of the stream carries a class.
+func outerReader(in io.Reader, opts *Options) (io.Reader, Container, func(), error) {
+	br := bufio.NewReaderSize(in, 64<<10)
+	magic, _ := br.Peek(layer.MagicLen)
+	if layer.Detect(magic) == layer.None {
+		// A plain stream: its blobs charge the budget with their own
+		// stored bytes, as those of a tar file read in place do.
+		return br, ContainerTar, func() {}, nil
 	}
-	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, Container("tar+" + string(comp)), closer, nil
+	zr, err := layer.NewReader(br, opts.Limits.Layer, opts.budget)
+	if err != nil {
+		return nil, "", nil, outerError(err)
+	}
+	return &outerStream{r: zr}, Container("tar+" + string(zr.Compression())), func() { zr.Close() }, nil
 }
 
-// outerStream is the decompressed stream of an archive compressed as a
-// whole. It enforces the layer limits on the archive and gives every
-// decoder error a class, so a damaged archive is "malformed" and a bomb a
-// "limit", wherever in the tar the damage falls.
+// outerStream gives every error of the archive's stream a class, so a
+// damaged archive is "malformed" and a bomb a "limit", wherever in the
+// tar the damage falls.
 type outerStream struct {
-	r    io.Reader
-	in   *count.Reader
-	comp layer.Compression
-	lim  layer.Limits
-	out  int64
-	err  error
+	r   io.Reader
+	err error
 }
 
 func (o *outerStream) Read(p []byte) (int, error) {
@@ -63,20 +45,39 @@ func (o *outerStream) Read(p []byte) (int, error) {
 		return 0, o.err
 	}
 	n, err := o.r.Read(p)
-	o.out += int64(n)
-	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.N); lerr != nil {
-		o.err = fmt.Errorf("archive: %w", lerr)
-		return n, o.err
+	if err != nil && err != io.EOF {
+		err = outerError(err)
+		o.err = err
 	}
-	switch {
-	case err == nil || err == io.EOF:
-		return n, err
-	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
-		err = fmt.Errorf("%w: archive: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
-	case errors.Is(err, context.Canceled):
-	default:
-		err = fmt.Errorf("%w: archive: %s stream is corrupt: %v", ErrMalformed, o.comp, err)
-	}
-	o.err = err
 	return n, err
+}
+
+// outerError classes an error of the archive's stream: a stream that
+// does not decode is a malformed archive; a limit or an unsupported
+// construct keep their class; a read error (or a cancelled context)
+// stays what it is.
+func outerError(err error) error {
+	switch {
+	case errors.Is(err, layer.ErrCorrupt):
+		return fmt.Errorf("%w: archive: %v", ErrMalformed, err)
+	case errors.Is(err, ErrLimit) || errors.Is(err, ErrUnsupported):
+		return fmt.Errorf("archive: %w", err)
+	}
+	return err
+}
+
+// plainTar reports whether the file f, of the size info says, holds a tar
+// that is not compressed as a whole: such a file is read in place
+// (readSeekable), every other as a stream. It reads the first bytes with
+// ReadAt, so f is not moved.
+func plainTar(f *os.File, info os.FileInfo) bool {
+	if !info.Mode().IsRegular() {
+		return false
+	}
+	magic := make([]byte, layer.MagicLen)
+	n, err := f.ReadAt(magic, 0)
+	if err != nil && err != io.EOF {
+		return false
+	}
+	return layer.Detect(magic[:n]) == layer.None
 }

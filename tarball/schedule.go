@@ -22,7 +22,7 @@ import (
 // entries within the catalog's metadata budget.
 func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *Options, pipeline bool) error {
 	defer opts.track()()
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Budget: opts.budget, Pipeline: pipeline && e.size >= pipelineMinBytes}
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
 		if err != nil {
@@ -114,7 +114,7 @@ func hashAll(ctx context.Context, jobs []blobJob, opts *Options, hash func(j blo
 // large part of the work. Compressed blobs are read as before: inflating
 // costs far more than the copy.
 func inPlace(e *entry, b []byte) bool {
-	return algorithmFromName(e.name) == "" && layer.Detect(b[:min(4, len(b))]) == layer.None
+	return algorithmFromName(e.name) == "" && layer.Detect(b[:min(layer.MagicLen, len(b))]) == layer.None
 }
 
 // hashMapped hashes an entry whose bytes are a slice of the mapped
@@ -141,7 +141,7 @@ func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Opt
 			p.Bytes.Add(int64(n))
 		}
 	}
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Budget: opts.budget}
 	res, err := layer.ComputeBytes(ctx, b, lopts, onRead)
 	if err != nil {
 		return err

@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, when set, is updated as the archive is read, so another
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
+
+	// budget is the decompression budget of the archive, shared by its
+	// outer stream and every blob (see layer.Budget).
+	budget *layer.Budget
 }
 
 // Progress counts the work of one Open or Read while it runs. Every field
@@ -98,9 +102,7 @@ func (o *Options) normalize() {
 	if l.MaxIndexDepth <= 0 {
 		l.MaxIndexDepth = DefaultMaxIndexDepth
 	}
-	if l.Layer.MaxZstdWindowBytes == 0 {
-		l.Layer.MaxZstdWindowBytes = layer.DefaultMaxZstdWindowBytes
-	}
+	o.budget = layer.NewBudget(l.Layer)
 }
 
 func (o *Options) workers() int {
@@ -139,25 +141,14 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	r, container, closer, err := outerReader(opts.input(f), opts.Limits)
-	if err != nil {
-		return nil, err
-	}
-	defer closer()
-	if container != ContainerTar {
-		return readStream(ctx, r, container, &opts)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return readStream(ctx, r, container, &opts)
-	}
-	if opts.Progress != nil {
-		opts.Progress.Bytes.Store(0) // the peek above is read again
+	if !plainTar(f, info) {
+		return readOuter(ctx, opts.input(f), &opts)
 	}
 	cat, err := readSeekable(ctx, f, &opts)
 	if err != nil {
 		return nil, err
 	}
-	return analyze(cat, container, &opts), nil
+	return analyze(cat, ContainerTar, &opts), nil
 }
 
 // Read reads an archive from a stream (such as stdin) in one pass,
@@ -165,12 +156,18 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 // are resolved at the end. The stream may be compressed as a whole.
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(opts.input(r), opts.Limits)
+	return readOuter(ctx, opts.input(r), &opts)
+}
+
+// readOuter reads an archive as a stream, decompressing it as a whole
+// when its first bytes say it is compressed.
+func readOuter(ctx context.Context, in io.Reader, opts *Options) (*Result, error) {
+	r, container, closer, err := outerReader(in, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer closer()
-	return readStream(ctx, r, container, &opts)
+	return readStream(ctx, r, container, opts)
 }
 
 func readStream(ctx context.Context, r io.Reader, container Container, opts *Options) (*Result, error) {
@@ -186,8 +183,8 @@ func readStream(ctx context.Context, r io.Reader, container Container, opts *Opt
 		return nil, err
 	}
 	if container != ContainerTar {
-		// Read the compressed stream to its end, so its checksum and
-		// any data after the tar are checked too.
+		// Read the compressed stream to its end, so its checksum and any
+		// data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, err // classed by the outer stream
 		}
@@ -239,6 +236,8 @@ const (
 	ContainerTar       Container = "tar"       // a plain tar
 	ContainerTarGzip   Container = "tar+gzip"  // a tar compressed as a whole with gzip
 	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
+	ContainerTarBzip2  Container = "tar+bzip2" // a tar compressed as a whole with bzip2
+	ContainerTarXz     Container = "tar+xz"    // a tar compressed as a whole with xz
 	ContainerDirectory Container = "directory" // an OCI image layout directory
 )
 

@@ -26,7 +26,7 @@ func readFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-index-depth", Value: tarball.DefaultMaxIndexDepth, Usage: "cap on how deep image indexes nest"},
 		&cli.Int64Flag{Name: "max-uncompressed-bytes", Value: layer.DefaultMaxUncompressedBytes, Usage: "cap on one layer's uncompressed size"},
 		&cli.Int64Flag{Name: "max-expansion-ratio", Value: layer.DefaultMaxExpansionRatio, Usage: "cap on uncompressed bytes per stored byte (past 64 MiB)"},
-		&cli.Uint64Flag{Name: "max-zstd-window-bytes", Value: layer.DefaultMaxZstdWindowBytes, Usage: "cap on the window a zstd frame may ask for"},
+		&cli.Uint64Flag{Name: "max-zstd-window-bytes", Value: layer.DefaultMaxWindowBytes, Usage: "cap on the window a zstd frame or an xz block may ask for"},
 	}
 }
 
@@ -86,7 +86,7 @@ func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, er
 			Layer: layer.Limits{
 				MaxUncompressedBytes: c.Int64("max-uncompressed-bytes"),
 				MaxExpansionRatio:    c.Int64("max-expansion-ratio"),
-				MaxZstdWindowBytes:   c.Uint64("max-zstd-window-bytes"),
+				MaxWindowBytes:       c.Uint64("max-zstd-window-bytes"),
 			},
 		},
 	}
