@@ -94,7 +94,7 @@ func newCatalog(opts *Options) *catalog {
 
 // problem records a finding of kind k about an entry of the archive.
 func (c *catalog) problem(k Kind, subject string, format string, args ...any) {
-	c.findings = append(c.findings, newFinding(k, subject, -1, format, args...))
+	c.findings = append(c.findings, newFinding(k, clip(subject), -1, format, args...))
 }
 
 // Longest names extraction can write: Linux's PATH_MAX and NAME_MAX.
@@ -156,7 +156,7 @@ func (c *catalog) parentOf(name string) (*entry, error) {
 			c.entries[prefix] = next
 			cur.members = true
 		} else if next.kind != kindDir {
-			c.problem(kindParentNotDir, name, "entry %q is under %q, which is %s at that point of the archive: extraction would write through it or fail", name, prefix, describe(next))
+			c.problem(kindParentNotDir, name, "entry %q is under %q, which is %s at that point of the archive: extraction would write through it or fail", clip(name), clip(prefix), describe(next))
 			return nil, nil
 		}
 		cur = next
@@ -202,10 +202,10 @@ func (c *catalog) replace(old, e *entry) bool {
 		c.order = append(c.order, old.name)
 		return true
 	case old.kind == kindDir && e.kind != kindDir && old.members:
-		c.problem(kindReplacesDir, e.name, "entry %q replaces a directory that holds members: docker load removes the directory and its members, containerd keeps every name it read", e.name)
+		c.problem(kindReplacesDir, e.name, "entry %q replaces a directory that holds members: docker load removes the directory and its members, containerd keeps every name it read", clip(e.name))
 		return false
 	}
-	c.problem(kindDuplicateEntry, e.name, "entry %q appears more than once; tools disagree on which copy wins", e.name)
+	c.problem(kindDuplicateEntry, e.name, "entry %q appears more than once; tools disagree on which copy wins", clip(e.name))
 	return false
 }
 
@@ -216,13 +216,13 @@ func (c *catalog) replace(old, e *entry) bool {
 func (c *catalog) hardlinkTarget(e *entry) (*entry, error) {
 	t, err := c.resolve(c.root, e.link, false, MaxLinkHops)
 	if err != nil {
-		return nil, fmt.Errorf("hard link %q to %q: %w", e.name, e.link, err)
+		return nil, fmt.Errorf("hard link %q to %q: %w", clip(e.name), clip(e.link), err)
 	}
 	switch t.e.kind {
 	case kindDir:
-		return nil, fmt.Errorf("%w: hard link %q to %q: a directory cannot be hard-linked", ErrMalformed, e.name, e.link)
+		return nil, fmt.Errorf("%w: hard link %q to %q: a directory cannot be hard-linked", ErrMalformed, clip(e.name), clip(e.link))
 	case kindSymlink:
-		return nil, fmt.Errorf("%w: hard link %q to the symlink %q: extraction would make a symlink read from another directory", ErrMalformed, e.name, e.link)
+		return nil, fmt.Errorf("%w: hard link %q to the symlink %q: extraction would make a symlink read from another directory", ErrMalformed, clip(e.name), clip(e.link))
 	}
 	return t.e, nil
 }
@@ -242,22 +242,22 @@ func cleanName(raw string) (string, error) {
 	case name == "" || name == ".":
 		return "", nil
 	case strings.HasPrefix(name, "/"):
-		return "", fmt.Errorf("%w: entry %q: absolute name", ErrMalformed, raw)
+		return "", fmt.Errorf("%w: entry %q: absolute name", ErrMalformed, clip(raw))
 	case strings.ContainsRune(name, 0) || strings.Contains(name, "\\"):
-		return "", fmt.Errorf("%w: entry %q: invalid character in name", ErrMalformed, raw)
+		return "", fmt.Errorf("%w: entry %q: invalid character in name", ErrMalformed, clip(raw))
 	case len(name) > maxNameBytes:
-		return "", fmt.Errorf("%w: entry %q...: name longer than %d bytes, which extraction cannot write", ErrMalformed, raw[:64], maxNameBytes)
+		return "", fmt.Errorf("%w: entry %q: name longer than %d bytes, which extraction cannot write", ErrMalformed, clip(raw), maxNameBytes)
 	}
 	for _, el := range strings.Split(name, "/") {
 		if el == ".." {
-			return "", fmt.Errorf("%w: entry %q: name leaves the archive", ErrMalformed, raw)
+			return "", fmt.Errorf("%w: entry %q: name leaves the archive", ErrMalformed, clip(raw))
 		}
 		if len(el) > maxComponentBytes {
-			return "", fmt.Errorf("%w: entry %q: a name component longer than %d bytes, which extraction cannot write", ErrMalformed, raw, maxComponentBytes)
+			return "", fmt.Errorf("%w: entry %q: a name component longer than %d bytes, which extraction cannot write", ErrMalformed, clip(raw), maxComponentBytes)
 		}
 	}
 	if path.Clean(name) != name {
-		return "", fmt.Errorf("%w: entry %q: name is not clean", ErrMalformed, raw)
+		return "", fmt.Errorf("%w: entry %q: name is not clean", ErrMalformed, clip(raw))
 	}
 	return name, nil
 }
@@ -270,22 +270,22 @@ func cleanName(raw string) (string, error) {
 func resolveLink(from, target string, symlink bool) (string, error) {
 	switch {
 	case target == "":
-		return "", fmt.Errorf("%w: entry %q: empty link target", ErrMalformed, from)
+		return "", fmt.Errorf("%w: entry %q: empty link target", ErrMalformed, clip(from))
 	case strings.HasPrefix(target, "/"):
-		return "", fmt.Errorf("%w: entry %q: link to absolute path %q", ErrMalformed, from, target)
+		return "", fmt.Errorf("%w: entry %q: link to absolute path %q", ErrMalformed, clip(from), clip(target))
 	case len(target) > maxNameBytes || strings.ContainsRune(target, 0):
-		return "", fmt.Errorf("%w: entry %q: link target longer than %d bytes or holding a NUL", ErrMalformed, from, maxNameBytes)
+		return "", fmt.Errorf("%w: entry %q: link target longer than %d bytes or holding a NUL", ErrMalformed, clip(from), maxNameBytes)
 	}
 	if !symlink {
 		name, err := cleanName(target)
 		if err != nil || name == "" {
-			return "", fmt.Errorf("%w: entry %q: hard link target %q is not a clean name inside the archive", ErrMalformed, from, target)
+			return "", fmt.Errorf("%w: entry %q: hard link target %q is not a clean name inside the archive", ErrMalformed, clip(from), clip(target))
 		}
 		return name, nil
 	}
 	joined := path.Join(path.Dir(from), target)
 	if joined == ".." || strings.HasPrefix(joined, "../") {
-		return "", fmt.Errorf("%w: entry %q: link target %q leaves the archive", ErrMalformed, from, target)
+		return "", fmt.Errorf("%w: entry %q: link target %q leaves the archive", ErrMalformed, clip(from), clip(target))
 	}
 	return joined, nil
 }

@@ -54,7 +54,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			if n == 0 {
 				return fmt.Errorf("%w: not a tar archive: %v", ErrMalformed, err)
 			}
-			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, last, err)
+			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, clip(last), err)
 		}
 		if n >= opts.Limits.MaxEntries {
 			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
@@ -68,7 +68,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		last = hdr.Name
 		name, err := cleanName(hdr.Name)
 		if err != nil {
-			cat.problem(kindBadEntryName.causedBy(err), clip(hdr.Name), "%v", err)
+			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)
 			continue
 		}
 		if name == "" {
@@ -101,11 +101,11 @@ func tarEntry(cat *catalog, name string, hdr *tar.Header) (*entry, error) {
 	case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
 		e.kind = kindFile
 		if hdr.Size < 0 {
-			return nil, fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)
+			return nil, fmt.Errorf("%w: entry %q: negative size", ErrMalformed, clip(hdr.Name))
 		}
 		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
 			e.kind = kindSparse
-			cat.problem(kindSparseEntry, name, "entry %q is a sparse file (%d bytes once its holes are filled): refused unread, as no image producer writes one and its holes would be hashed as zeros", name, hdr.Size)
+			cat.problem(kindSparseEntry, name, "entry %q is a sparse file (%d bytes once its holes are filled): refused unread, as no image producer writes one and its holes would be hashed as zeros", clip(name), hdr.Size)
 		}
 	case tar.TypeSymlink, tar.TypeLink:
 		e.kind, e.raw = kindSymlink, hdr.Linkname
@@ -134,11 +134,15 @@ func isPAXSparse(hdr *tar.Header) bool {
 	return false
 }
 
-// clip shortens a name from the archive for the subject of a finding: a
-// name extraction could write is whole, a longer one is its start.
+// clip shortens a refused name from the archive for a finding: its
+// first 256 bytes name it well enough, and thousands of names of a few
+// kilobytes, quoted in a subject and a message each, must not make the
+// findings outgrow the names themselves.
 func clip(name string) string {
-	if len(name) <= maxNameBytes {
+	if len(name) <= clipBytes {
 		return name
 	}
-	return name[:64] + "..."
+	return name[:clipBytes] + "..."
 }
+
+const clipBytes = 256
