@@ -19,7 +19,7 @@ const (
 	kindHardlink
 	kindDir
 	kindOther // devices, fifos: never a blob
-	kindSparse
+	kindSparse // a sparse tar entry or file: refused, never read
 )
 
 // entry is one name of the archive, hashed as it was read. Roles (layer,
