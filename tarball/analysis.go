@@ -1,6 +1,7 @@
 package tarball
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -121,11 +122,35 @@ func (a *analysis) run() {
 	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
 		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
+	a.noteCut()
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)
 	})
 	a.setRegistry()
 	a.keepContent()
+}
+
+// noteCut adds, when the tar ends without its end-of-archive marker, to
+// every finding of something missing that the archive looks truncated:
+// what is missing was most likely after the cut.
+func (a *analysis) noteCut() {
+	cut := false
+	for _, f := range a.res.Findings {
+		cut = cut || f.Kind == kindNoEndMarker.Name
+	}
+	if !cut {
+		return
+	}
+	for i := range a.res.Findings {
+		f := &a.res.Findings[i]
+		if f.Kind == kindNoImages.Name || errors.Is(f.Err, ErrMissing) {
+			const note = "; the archive looks truncated: it ends without its end-of-archive marker"
+			f.Message += note
+			if fe, ok := f.Err.(*findingError); ok {
+				fe.msg += note
+			}
+		}
+	}
 }
 
 func severityRank(s Severity) int {

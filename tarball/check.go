@@ -204,14 +204,17 @@ func blobKind(e *entry) string {
 	if decodeStrict(e.data, &doc) != nil {
 		return "unknown"
 	}
-	if k, err := classify(&doc.manifestOrIndex); err == nil {
-		return string(k)
-	}
+	// A config and a legacy v1 JSON have a "config" key (the run
+	// settings), which classify would take for a manifest's: they are
+	// told first, and a manifest or index must say schemaVersion 2.
 	switch {
 	case doc.RootFS != nil:
 		return "config"
 	case doc.ID != "":
 		return "v1-json"
+	}
+	if k, err := classify(&doc.manifestOrIndex); err == nil && doc.SchemaVersion == 2 {
+		return string(k)
 	}
 	return "json"
 }

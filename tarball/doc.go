@@ -65,7 +65,8 @@
 // Docker 25+), legacy.go (before 1.10), check.go (configs, diffIDs, chain
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).
 // After it: expect.go (Find, Expect), prove.go (Prove, step by step),
-// select.go, content.go (stored bytes).
+// select.go (--image and --platform), reference.go (image references by
+// the distribution grammar), content.go (stored bytes).
 //
 //   - A layout: detect it in analysis.run, read it in a file of its own
 //     like legacy.go, name its producer in producer.go.

@@ -275,6 +275,21 @@ type Blob struct {
 	Kind string `json:"kind"`
 }
 
+// Unverifiable reports whether nothing in the archive claims a digest
+// that could be checked: it holds images, and none of them (or not image,
+// when image >= 0) has a config, as in a docker save before Docker 1.10.
+func (r *Result) Unverifiable(image int) bool {
+	if len(r.Images) == 0 {
+		return false
+	}
+	for i, img := range r.Images {
+		if (image < 0 || i == image) && img.ImageID != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // Err returns the errors of every error finding joined, or nil when the
 // archive verified. With image >= 0 only findings about that image and
 // about the archive as a whole count.

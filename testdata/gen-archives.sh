@@ -202,6 +202,10 @@ umoci gc --layout "$SRC"
 # ------------------------------------------------------- 2. skopeo outputs
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-gzip":v1
 "${SKOPEO[@]}" copy -q --dest-compress-format zstd --dest-compress oci:"$SRC":v1 oci:"$OUT/oci-zstd":v1
+# The ref names skopeo and podman write are whole references, with domain,
+# port and tag (issue 11 #1): one image under two of them.
+"${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-refnames":localhost/tiny:v1
+"${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-refnames":registry.example.com:5000/team/tiny:1.0
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci-archive:"$OUT/oci-archive.tar":v1
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 docker-archive:"$OUT/docker-archive.tar":tardigest/fixture:v1
 gzip -n -9 -c "$OUT/docker-archive.tar" >"$OUT/docker-archive.tar.gz"
@@ -509,6 +513,13 @@ for name in oci-gzip oci-zstd; do
   write_expected "$name" directory oci-layout "[$img]" "$NONE" "$NONE" \
     "$(skopeo_json "oci:$OUT/$name:v1" "$id" "$md")"
 done
+
+# oci-refnames (directory): one manifest listed twice, under two ref names
+md=$(jq -r '.manifests[0].digest' "$OUT/oci-refnames/index.json")
+img=$(oci_image_json "$OUT/oci-refnames" "$md" '[]' '["localhost/tiny:v1","registry.example.com:5000/team/tiny:1.0"]' "")
+write_expected oci-refnames directory oci-layout "[$img]" "$NONE" "$NONE" \
+  "$(skopeo_json "oci:$OUT/oci-refnames:localhost/tiny:v1" "$(jq -r .image_id <<<"$img")" "$md")" \
+  '{"note":"skopeo copy oci:src:v1 oci:oci-refnames:REF for REF = localhost/tiny:v1 and registry.example.com:5000/team/tiny:1.0: index.json lists the one manifest twice, each ref name a whole reference"}'
 
 # oci-archive.tar and oci-archive-pigz.tar
 for name in oci-archive.tar oci-archive-pigz.tar; do

@@ -154,9 +154,18 @@ func runJSON(t *testing.T, args ...string) string {
 	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(nil), &stdout, &stderr, testEnv)
 	out := stdout.String()
 	switch {
-	case code == exitUsage || code == exitUnreadable:
+	case code == exitUsage:
 		if out != "" {
 			t.Errorf("tardigest %s: exit %d with output on stdout", strings.Join(args, " "), code)
+		}
+		return ""
+	case code == exitUnreadable:
+		// Scripts always get JSON: the one document that says why.
+		if err := validateJSON(schemaFor[args[0]], out); err != nil {
+			t.Errorf("tardigest %s: exit 3: %v", strings.Join(args, " "), err)
+		}
+		if !strings.Contains(out, `"status": "unreadable"`) {
+			t.Errorf("tardigest %s: exit 3 without the unreadable document:\n%s", strings.Join(args, " "), out)
 		}
 		return ""
 	case code != exitOK && code != exitMismatch:
@@ -354,6 +363,7 @@ func TestSchemasRejectDrift(t *testing.T) {
 		{"schema version", "report.schema.json", edit(good, func(m map[string]any) { m["schema_version"] = 2 }), "schema_version"},
 		{"images row unknown key", "images.schema.json", edit(rows, func(m map[string]any) { m["tags"] = []any{} }), "tags"},
 		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
+		{"images row repository starting with ':'", "images.schema.json", edit(rows, func(m map[string]any) { m["repository"] = ":localhost/tiny" }), "repository"},
 		{"images row digest and note", "images.schema.json", edit(rows, func(m map[string]any) { m["digest_note"] = "both" }), "oneOf"},
 	}
 	for _, tt := range tests {
