@@ -80,23 +80,32 @@ func (a *analysis) mismatch(k Kind, subject string, image int, field, declared, 
 	})
 }
 
+// format names the layout from the files at the archive's root.
+func (a *analysis) format(hasManifest, hasIndex, hasLayout, hasRepos bool) Format {
+	switch {
+	case a.isSkopeoDir():
+		return FormatSkopeoDir
+	case hasManifest && (hasIndex || hasLayout):
+		return FormatDockerOCI
+	case hasManifest:
+		return FormatDockerArchive
+	case hasIndex && a.res.Archive.Container == ContainerDirectory:
+		return FormatOCILayout
+	case hasIndex:
+		return FormatOCIArchive
+	case hasRepos:
+		return FormatDockerV1
+	}
+	return FormatUnknown
+}
+
 func (a *analysis) run() {
 	hasManifest, hasIndex := a.has("manifest.json"), a.has("index.json")
 	hasLayout, hasRepos := a.has("oci-layout"), a.has("repositories")
-	ar := &a.res.Archive
-	switch {
-	case hasManifest && (hasIndex || hasLayout):
-		ar.Format = FormatDockerOCI
-	case hasManifest:
-		ar.Format = FormatDockerArchive
-	case hasIndex && ar.Container == ContainerDirectory:
-		ar.Format = FormatOCILayout
-	case hasIndex:
-		ar.Format = FormatOCIArchive
-	case hasRepos:
-		ar.Format = FormatDockerV1
-	default:
-		ar.Format = FormatUnknown
+	a.res.Archive.Format = a.format(hasManifest, hasIndex, hasLayout, hasRepos)
+	if a.res.Archive.Format == FormatSkopeoDir {
+		a.readSkopeoDir()
+		hasManifest = false // not docker save's manifest.json
 	}
 	if hasLayout {
 		a.checkLayoutFile()

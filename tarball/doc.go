@@ -36,7 +36,16 @@
 //	oci-layout           {"imageLayoutVersion": "1.0.0"}
 //
 // OCI image layout (directory or tar): oci-layout, index.json and
-// blobs/<alg>/<hex>, indexes nested to any depth. Before Docker 1.10,
+// blobs/<alg>/<hex>, indexes nested to any depth.
+//
+// skopeo's dir: layout (skopeo copy SRC dir:PATH), a directory:
+//
+//	manifest.json         the manifest or index exactly as the source served it
+//	<hex>                 config and layers, named by their sha256 hex
+//	<hex>.manifest.json   with --all, each platform's manifest
+//	version               "Directory Transport Version: 1.1"
+//
+// Its manifest.json proves the registry digest on its own. Before Docker 1.10,
 // docker save wrote only repositories and <v1id>/{json,layer.tar}: there is
 // no config, so nothing can be verified and the Result says so.
 //
@@ -62,7 +71,7 @@
 // outer.go (a tar compressed as a whole), catalog.go (entries, names,
 // links). The analysis: analysis.go (run, in order), then one file per
 // subject: oci.go (index.json, descriptors), docker.go (manifest.json,
-// Docker 25+), legacy.go (before 1.10), check.go (configs, diffIDs, chain
+// Docker 25+), legacy.go (before 1.10), skopeo.go (skopeo dir:), check.go (configs, diffIDs, chain
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).
 // After it: expect.go (Find, Expect), prove.go (Prove, step by step),
 // select.go (--image and --platform), reference.go (image references by

@@ -99,7 +99,7 @@ type Unprovable struct {
 
 // Expect explains what d names in the archive and whether it is a
 // manifest or index digest whose whole tree verified.
-func (r *Result) Expect(d digest.Digest) Expectation { return r.expect(d, -1) }
+func (r *Result) Expect(d digest.Digest) Expectation { return r.expect(d, -1, false) }
 
 // ExpectAll answers each expected digest as Expect does, about image (-1:
 // any), in agreement with proof when there is one: the digest the proof
@@ -109,7 +109,7 @@ func (r *Result) Expect(d digest.Digest) Expectation { return r.expect(d, -1) }
 func (r *Result) ExpectAll(expect []digest.Digest, proof *Proof, image int) []Expectation {
 	out := make([]Expectation, 0, len(expect))
 	for _, d := range expect {
-		e := r.expect(d, image)
+		e := r.expect(d, image, proof != nil)
 		if proof != nil {
 			e.Unprovable = nil
 			e.Messages = append(e.Messages, proofMessage(d, proof))
@@ -137,7 +137,9 @@ func proofMessage(d digest.Digest, p *Proof) string {
 	return fmt.Sprintf("%s is the digest of %s, but the proof below links it to no image of this archive", d, p.From)
 }
 
-func (r *Result) expect(d digest.Digest, image int) Expectation {
+// expect answers d about image (-1: any); proven says a proof answers
+// it too, which makes the hints of how to prove it moot.
+func (r *Result) expect(d digest.Digest, image int, proven bool) Expectation {
 	e := Expectation{Digest: d, Matches: r.Find(d), Messages: []string{}}
 	if e.Matches == nil {
 		e.Matches = []Match{}
@@ -149,6 +151,10 @@ func (r *Result) expect(d digest.Digest, image int) Expectation {
 	}
 	if len(e.Matches) == 0 {
 		e.Messages = append(e.Messages, fmt.Sprintf("no object in this archive has digest %s", d))
+		if !proven && r.Archive.Format == FormatSkopeoDir && len(r.Index) == 1 && r.Index[0].Kind == NodeManifest {
+			e.Messages = append(e.Messages, "a skopeo copy of a multi-platform tag keeps one platform's manifest, not the index the tag names, "+
+				"unless it copies them all: if this is such a tag's digest, copy every platform, or prove it from the index captured where the registry is")
+		}
 	}
 	if !e.Verified {
 		for i, img := range r.Images {
@@ -185,12 +191,12 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 	case "manifest":
 		img := r.Images[*m.Image]
 		if err := r.Err(*m.Image); err != nil {
-			return fmt.Sprintf("%s is the manifest digest of image %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
+			return fmt.Sprintf("%s is the manifest digest of %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
 		}
 		if reg := r.Registry(*m.Image); reg.Status == RegistryProducerManifest {
 			return fmt.Sprintf("%s is the manifest digest of %s, not its registry digest, which is %s", d, imageName(img), reg.Reason), false
 		}
-		return fmt.Sprintf("%s is the manifest digest of image %s, and every blob under it verified", d, imageName(img)), true
+		return fmt.Sprintf("%s is the manifest digest of %s, and every blob under it verified", d, imageName(img)), true
 	case "index":
 		var present, failed []string
 		for i, img := range r.Images {

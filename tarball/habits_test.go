@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tardigest/tardigest/internal/archivetest"
@@ -75,5 +76,74 @@ func TestTarEndMarker(t *testing.T) {
 				t.Errorf("%s %s: no_end_marker %v, want %v", how, tt.name, got, tt.want)
 			}
 		}
+	}
+}
+
+// copyDir copies the regular files of a fixture directory into a new
+// temporary directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// TestSkopeoDirDamaged reads real skopeo dir: layouts damaged after the
+// copy: each damage is reported, as in any other layout.
+func TestSkopeoDirDamaged(t *testing.T) {
+	const (
+		single = ownFixtures + "/skopeo-dir-single-gzip"
+		multi  = ownFixtures + "/skopeo-dir-multi-all"
+		layer0 = "99fb903720fceeb8fd38d1d9702769a737faa27ddccca108ddec4290f5aba6cf"
+		arm64  = "d9338179cb578814fb61fc399eff7c7fe4b0914b81aa32e7c110e52c9cd05482.manifest.json"
+	)
+	tests := []struct {
+		name, src string
+		damage    func(dir string) error
+		wantKind  string
+		wantErr   bool
+	}{
+		{"no version file", single, func(d string) error { return os.Remove(filepath.Join(d, "version")) }, "skopeo_dir_version", false},
+		{"a layer's bytes changed", single, func(d string) error {
+			return os.WriteFile(filepath.Join(d, layer0), []byte("not the layer"), 0o644)
+		}, "digest_mismatch", true},
+		{"a layer missing", single, func(d string) error { return os.Remove(filepath.Join(d, layer0)) }, "missing_blob", true},
+		{"an instance left out", multi, func(d string) error { return os.Remove(filepath.Join(d, arm64)) }, "absent_platform", false},
+		{"a stray blob", single, func(d string) error {
+			return os.WriteFile(filepath.Join(d, strings.Repeat("ab", 32)), []byte("stray"), 0o644)
+		}, "unreferenced_blobs", true}, // and its name is not its digest
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, tt.src)
+			if err := tt.damage(dir); err != nil {
+				t.Fatal(err)
+			}
+			res, err := tarball.Open(context.Background(), dir, tarball.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Archive.Format != tarball.FormatSkopeoDir {
+				t.Errorf("format %s", res.Archive.Format)
+			}
+			if _, ok := kindsOf(res)[tt.wantKind]; !ok {
+				t.Errorf("no %s finding: %v", tt.wantKind, kindsOf(res))
+			}
+			if (res.Err(-1) != nil) != tt.wantErr {
+				t.Errorf("error %v, want one: %v", res.Err(-1), tt.wantErr)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ var (
 	kindInvalidJSON       = Kind{"invalid_json", SeverityError, ErrMalformed, true, "a JSON document (oci-layout, index.json, manifest.json, repositories, a config, manifest or v1 json) does not parse, or is over its size cap"}
 	kindMissingOCILayout  = Kind{"missing_oci_layout", SeverityWarning, nil, false, "index.json without an oci-layout file"}
 	kindUnsupportedLayout = Kind{"unsupported_layout", SeverityError, ErrUnsupported, false, "oci-layout names an imageLayoutVersion other than 1.0.0"}
+	kindSkopeoVersion     = Kind{"skopeo_dir_version", SeverityWarning, nil, false, "a skopeo dir: layout has no version file, or one skopeo does not write"}
 	kindNullIndex         = Kind{"null_index", SeverityInfo, nil, false, "index.json lists no manifests (Docker 25.0.0 writes null) and manifest.json describes the images"}
 	kindInvalidIndex      = Kind{"invalid_index", SeverityError, ErrMalformed, false, "index.json has no manifests array, and there is no manifest.json"}
 	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
@@ -92,7 +93,7 @@ var (
 // kinds is the table of every Kind, in the order of the block above.
 var kinds = []Kind{
 	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink, kindNoEndMarker,
-	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
+	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindSkopeoVersion, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
 	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
 	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,

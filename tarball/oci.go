@@ -46,7 +46,7 @@ func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, mis
 	if d.Size < 0 {
 		a.add(kindBadSize, subject, image, "negative size %d", d.Size)
 	}
-	p := blobPath(dg)
+	p := a.blobName(dg)
 	e, via, err := a.cat.lookup(p)
 	if err != nil {
 		if errors.Is(err, ErrMissing) {
@@ -424,7 +424,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 		lc := a.checkDescriptor(ld, subject, i, missing)
 		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: &ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
-			l.Path = blobPath(lc.digest)
+			l.Path = a.blobName(lc.digest)
 		}
 		if foreign && lc.entry == nil {
 			a.add(kindForeignLayer, subject, i, "non-distributable layer %s is not in the archive and cannot be checked offline; its urls are never fetched", lc.digest)

@@ -7,7 +7,24 @@ import (
 	"os"
 )
 
-// readDir reads an OCI image layout directory. Everything is opened
+// layoutFiles refuses a directory that holds neither index.json (an OCI
+// image layout) nor manifest.json (a skopeo dir: layout, or an extracted
+// docker save), saying what it looks like.
+func layoutFiles(cat *catalog) error {
+	_, index := cat.entries["index.json"]
+	_, manifest := cat.entries["manifest.json"]
+	_, version := cat.entries["version"]
+	switch {
+	case index || manifest:
+		return nil
+	case version:
+		return fmt.Errorf("%w: a skopeo dir: layout without manifest.json: the skopeo copy that wrote it probably failed or was interrupted", ErrMalformed)
+	}
+	return fmt.Errorf("%w: not an image layout: no index.json (OCI layout) and no manifest.json (skopeo dir:, extracted docker save)", ErrMalformed)
+}
+
+// readDir reads an image layout directory: an OCI image layout, a skopeo
+// dir: layout or an extracted docker save. Everything is opened
 // through an os.Root, so no name in the layout can reach outside it; a
 // symlink is recorded as such and never followed.
 func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
@@ -56,8 +73,8 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	if err != nil {
 		return cat, err
 	}
-	if _, ok := cat.entries["index.json"]; !ok {
-		return cat, fmt.Errorf("%w: %s: not an OCI image layout (no index.json)", ErrMalformed, dir)
+	if err := layoutFiles(cat); err != nil {
+		return cat, err
 	}
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(total)

@@ -260,6 +260,9 @@ const (
 	FormatOCILayout Format = "oci-layout"
 	// FormatOCIArchive is an OCI image layout in a tar.
 	FormatOCIArchive Format = "oci-archive"
+	// FormatSkopeoDir is the directory skopeo copy ... dir:PATH writes:
+	// manifest.json as the source served it, blobs named by hex digest.
+	FormatSkopeoDir Format = "skopeo-dir"
 	// FormatUnknown is none of these.
 	FormatUnknown Format = "unknown"
 )

@@ -206,6 +206,7 @@ var helpPlaceholders = map[string]string{
 	"docker-save.tar":     archives + "docker-archive.tar",
 	"multi.tar":           archives + "multi-image.tar",
 	"oci-dir/":            archives + "oci-gzip",
+	"skopeo-dir/":         archives + "skopeo-dir-multi-all",
 	"oci-archive.tar":     archives + "oci-archive.tar",
 	"containerd-save.tar": archives + "containerd-multiplatform.tar",
 	"m.json":              "../../testdata/against/oci-gzip-v1.manifest.json",

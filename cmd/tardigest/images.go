@@ -38,7 +38,8 @@ Examples:
    tardigest images --digests --no-trunc oci-dir/
    tardigest images --format '{{.Repository}}:{{.Tag}} {{.ID}}' image.tar
    tardigest images --format 'table {{.Repository}}\t{{.Tag}}\t{{.Platform}}' multi.tar
-   tardigest images --format json image.tar`,
+   tardigest images --format json image.tar
+   tardigest images --digests --platform linux/arm64 skopeo-dir/`,
 		Flags: flags(outputFlags(), tableFlags(&cli.BoolFlag{Name: "digests", Usage: "show manifest digests"}), readFlags()),
 		Action: func(c *cli.Context) error {
 			output, err := outputMode(c)
@@ -96,7 +97,8 @@ one JSON object per row.
 Examples:
    tardigest history image.tar
    tardigest history --image busybox:latest --no-trunc multi.tar
-   tardigest history --no-trunc --format '{{.DiffID}}' image.tar`,
+   tardigest history --no-trunc --format '{{.DiffID}}' image.tar
+   tardigest history --platform linux/arm64 skopeo-dir/`,
 		Flags: flags(outputFlags(), tableFlags(), readFlags()),
 		Action: func(c *cli.Context) error {
 			output, err := outputMode(c)

@@ -1,6 +1,6 @@
 // Command tardigest inspects and verifies container image archives
 // offline: docker save tarballs of every era, OCI layouts (directories and
-// tars), whole-archive gzip or zstd, and stdin.
+// tars), skopeo dir: directories, whole-archive gzip or zstd, and stdin.
 package main
 
 import (

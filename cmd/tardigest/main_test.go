@@ -110,6 +110,11 @@ func TestCLI(t *testing.T) {
 		{"images format table default", []string{"images", "--format", "table", archives + "multi-image.tar"}, 0, "images-multi-image.txt"},
 		{"images flags after argument", []string{"images", archives + "multi-image.tar", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"}, 0, "images-format.txt"},
 		{"history", []string{"history", archives + "docker-archive.tar"}, 0, "history.txt"},
+		{"skopeo dir: registry digest with no --against", []string{"verify", "--expect", "sha256:2bd75a99dd0fc89bf79ad16b9cbe82434da398e785fe3b3a3ab42790ef4762fa", archives + "skopeo-dir-multi-all"}, 0, "verify-skopeo-dir-multi-all.txt"},
+		{"skopeo dir: one platform of a multi-platform tag", []string{"verify", "--expect", "sha256:2bd75a99dd0fc89bf79ad16b9cbe82434da398e785fe3b3a3ab42790ef4762fa", archives + "skopeo-dir-multi-default"}, 1, "verify-skopeo-dir-multi-default.txt"},
+		{"skopeo dir: from a docker-archive", []string{"verify", archives + "skopeo-dir-from-docker-archive"}, 0, "verify-skopeo-dir-from-docker-archive.txt"},
+		{"skopeo dir: images", []string{"images", "--digests", archives + "skopeo-dir-multi-all"}, 0, "images-skopeo-dir-multi-all.txt"},
+		{"skopeo dir: failed copy", []string{"verify", archives + "skopeo-dir-failed-copy"}, 3, "verify-skopeo-dir-failed-copy.stderr"},
 		{"images of two platforms", []string{"images", "../../testdata/artifacts/cosign-save-multi"}, 0, "images-platforms.txt"},
 		{"history of two platforms needs one", []string{"history", "../../testdata/artifacts/cosign-save-multi"}, 2, "history-choose-platform.stderr"},
 		{"history --platform", []string{"history", "--platform", "linux/arm64", "../../testdata/artifacts/cosign-save-multi"}, 0, "history-platform.txt"},
@@ -168,6 +173,12 @@ func TestStoredBytes(t *testing.T) {
 		{[]string{"config", archives + "docker-archive.tar"}, "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0"},
 		{[]string{"config", "--image", "tardigest/fixture:v2", archives + "multi-image.tar"}, "sha256:20a30cb4d52a2b2f9021b631e11552dbfadaf6de4302b8278541b41e924252be"},
 		{[]string{"manifest", archives + "oci-gzip"}, "sha256:3492be52b83cabd469239b9656a0f1a3cfc236dd9919109a8cdbb9408b8c0316"},
+		// skopeo dir: manifest.json is the registry's bytes (crane digest,
+		// testdata/archives/skopeo-dir-*.expected.json), the arm/v7 config
+		// the one its instance manifest names.
+		{[]string{"manifest", archives + "skopeo-dir-single-gzip"}, "sha256:a21623225ae4651828d9a79d79ddad80ebd3b1fb56404a7a8a62e811a0dca136"},
+		{[]string{"manifest", "--platform", "linux/arm/v7", archives + "skopeo-dir-multi-all"}, "sha256:c51e5d4701bc9f6155b32bfdd159ea04f1bfdbcf7d9be49625ddeb7fa4153d0b"},
+		{[]string{"config", "--platform", "linux/arm/v7", archives + "skopeo-dir-multi-all"}, "sha256:c0d7cee89df6764b371823fabb61c19ec6434b88b97561257aa69b67ea23f368"},
 		// The config and manifest the arm64 entry of cosign-save-multi's
 		// index names (jq and sha256sum on the layout's files).
 		{[]string{"config", "--platform", "linux/arm64", "../../testdata/artifacts/cosign-save-multi"}, "sha256:368346a30c6121d16715417280e433ceae504dc300a6207538d1be5dd0b52bad"},
@@ -262,7 +273,7 @@ func TestProve(t *testing.T) {
 		{"expect index stored in archive", []string{"--expect", "fixture-multi@" + indexDigest, archives + "containerd-multiplatform.tar"}, 0,
 			[]string{"is the digest of an image index", "platforms verified: linux/amd64", "absent from the archive: linux/arm64", "verified:"}},
 		{"expect manifest stored in archive", []string{"--expect", manifestDigest, archives + "oci-gzip"}, 0,
-			[]string{"is the manifest digest of image v1 (linux/amd64), and every blob under it verified"}},
+			[]string{"is the manifest digest of v1 (linux/amd64), and every blob under it verified"}},
 		{"expect image ID is not a manifest digest", []string{"--expect", "sha256:9b45641ae214fa38c3c4d7b5726184de301990e69756e916f3906934f8267bf0", archives + "docker-archive.tar"}, 1,
 			[]string{"is the image ID (config digest) of docker.io/tardigest/fixture:v1", "not a registry manifest digest", "the registry digest of docker.io/tardigest/fixture:v1 (linux/amd64) is not stored in this archive", "--against", "FAILED"}},
 		{"expect unknown digest", []string{"--expect", "sha256:" + strings.Repeat("ab", 32), archives + "docker25.tar"}, 1,
@@ -294,6 +305,10 @@ func TestProve(t *testing.T) {
 			[]string{"broken        config diff_ids[0] -> layer bytes", "chain NOT proven"}},
 		{"against index without platform manifest", []string{"--against", against + "multiplatform.index.json", archives + "docker-archive.tar"}, 1,
 			[]string{"broken        index -> platform manifest", "is neither captured nor in the archive; capture it where the registry is and pass it with --against"}},
+		{"skopeo dir: the registry digest proven by the archive alone", []string{"--expect", "sha256:a21623225ae4651828d9a79d79ddad80ebd3b1fb56404a7a8a62e811a0dca136", archives + "skopeo-dir-single-gzip"}, 0,
+			[]string{"is the manifest digest of the untagged image sha256:49b6c81a30e1 (linux/amd64), and every blob under it verified", "verified:"}},
+		{"skopeo dir: one platform, proven from the captured index", []string{"--against", archives + "skopeo-dir-multi-all/manifest.json", "--expect", "sha256:2bd75a99dd0fc89bf79ad16b9cbe82434da398e785fe3b3a3ab42790ef4762fa", archives + "skopeo-dir-multi-default"}, 0,
+			[]string{"the archive stores that manifest and it verified", "chain proven"}},
 		{"against index, manifest stored in archive", []string{"--against", against + "multiplatform.index.json", archives + "containerd-multiplatform.tar"}, 0,
 			[]string{"the archive stores that manifest and it verified", "chain proven"}},
 	}
