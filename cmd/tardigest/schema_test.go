@@ -451,3 +451,33 @@ func kindEnumJSON(names []string) string {
 	b.WriteString("] }")
 	return b.String()
 }
+
+// TestSchemasAgreeOnUnreadable keeps the unreadable document the same in
+// the three schemas: inspect, verify, images and history write one
+// document of one shape when the archive cannot be read.
+func TestSchemasAgreeOnUnreadable(t *testing.T) {
+	var first string
+	for _, name := range []string{"report.schema.json", "images.schema.json", "history.schema.json"} {
+		data, err := os.ReadFile(filepath.Join(schemaDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct {
+			Defs map[string]map[string]any `json:"$defs"`
+		}
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		def := s.Defs["unreadable"]
+		if def == nil {
+			t.Fatalf("%s has no $defs.unreadable", name)
+		}
+		delete(def, "description")
+		b, _ := json.Marshal(def)
+		if first == "" {
+			first = string(b)
+		} else if string(b) != first {
+			t.Errorf("%s: $defs.unreadable differs from report.schema.json's:\n%s\n%s", name, b, first)
+		}
+	}
+}
