@@ -103,6 +103,7 @@ func (a *analysis) run() {
 	hasManifest, hasIndex := a.has("manifest.json"), a.has("index.json")
 	hasLayout, hasRepos := a.has("oci-layout"), a.has("repositories")
 	a.res.Archive.Format = a.format(hasManifest, hasIndex, hasLayout, hasRepos)
+	a.checkLayoutLinks()
 	if a.res.Archive.Format == FormatSkopeoDir {
 		a.readSkopeoDir()
 		hasManifest = false // not docker save's manifest.json
@@ -137,6 +138,31 @@ func (a *analysis) run() {
 	})
 	a.setRegistry()
 	a.keepContent()
+}
+
+// checkLayoutLinks refuses the symlinks of an OCI layout or a skopeo
+// dir: directory, whose blobs are files: an extracted docker save keeps
+// the links of its tar (a repeated layer is a link to the first), which
+// are followed inside the directory as in the tar.
+func (a *analysis) checkLayoutLinks() {
+	if a.res.Archive.Container != ContainerDirectory {
+		return
+	}
+	switch a.res.Archive.Format {
+	case FormatDockerArchive, FormatDockerOCI, FormatDockerV1:
+		return
+	}
+	// A symlink whose target leaves the directory was recorded as no
+	// link, with a bad_link finding: it is a symlink all the same.
+	links := map[string]bool{}
+	for _, f := range a.cat.findings {
+		links[f.Subject] = links[f.Subject] || f.Kind == kindBadLink.Name
+	}
+	for _, name := range a.cat.order {
+		if a.cat.entries[name].kind == kindSymlink || links[name] {
+			a.add(kindSymlinkInLayout, name, -1, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
+		}
+	}
 }
 
 // noteCut adds, when the tar ends without its end-of-archive marker, to

@@ -45,7 +45,11 @@
 //	<hex>.manifest.json   with --all, each platform's manifest
 //	version               "Directory Transport Version: 1.1"
 //
-// Its manifest.json proves the registry digest on its own. Before Docker 1.10,
+// Its manifest.json proves the registry digest on its own.
+//
+// A docker save extracted into a directory (tar -xf) is read like the
+// tar: its symlinks are recorded, resolved inside the directory and never
+// followed on disk; an OCI layout or a skopeo dir: may hold none. Before Docker 1.10,
 // docker save wrote only repositories and <v1id>/{json,layer.tar}: there is
 // no config, so nothing can be verified and the Result says so.
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,6 +144,37 @@ func TestSkopeoDirDamaged(t *testing.T) {
 			}
 			if (res.Err(-1) != nil) != tt.wantErr {
 				t.Errorf("error %v, want one: %v", res.Err(-1), tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestExtractedSaveReadsLikeItsTar checks that a docker save extracted
+// with tar -xf is read like the tar it came from: the same images,
+// layers, names and verdict, the legacy layer.tar symlinks followed
+// inside the directory as in the tar.
+func TestExtractedSaveReadsLikeItsTar(t *testing.T) {
+	for _, name := range []string{"docker-archive", "docker25"} {
+		t.Run(name, func(t *testing.T) {
+			tar, err := tarball.Open(context.Background(), filepath.Join(ownFixtures, name+".tar"), tarball.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, err := tarball.Open(context.Background(), filepath.Join(ownFixtures, name+"-extracted"), tarball.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dir.Archive.Container != tarball.ContainerDirectory || dir.Archive.Format != tar.Archive.Format || dir.Archive.Producer != tar.Archive.Producer {
+				t.Errorf("archive %+v, the tar's %+v", dir.Archive, tar.Archive)
+			}
+			if a, b := mustJSON(t, tar.Images), mustJSON(t, dir.Images); a != b {
+				t.Errorf("images differ:\ntar: %s\ndir: %s", a, b)
+			}
+			if a, b := findingKinds(tar), findingKinds(dir); !slices.Equal(a, b) {
+				t.Errorf("findings differ: tar %v, dir %v", a, b)
+			}
+			if dir.Err(-1) != nil {
+				t.Errorf("the extracted save does not verify: %v", dir.Err(-1))
 			}
 		})
 	}

@@ -141,7 +141,8 @@ write_expected() {
 GEN_EXPECTED=${GEN_EXPECTED:-$HERE/../../shared/fixtures/tools/gen-expected.sh}
 KEEP='["index_digests","absent_platforms","absent_blobs","mismatches","truncated_at","original_size","broken",
   "note","image_names","gzip_members","gzip_stream_valid","inner_tar_digest","inner_tar_size","symlinks",
-  "symlink_before_target","skopeo","skopeo_copy","skopeo_oci_archive","skopeo_docker_archive","skopeo_per_image"]'
+  "symlink_before_target","skopeo","skopeo_copy","skopeo_oci_archive","skopeo_docker_archive","skopeo_per_image",
+  "extracted_from","symlinks_kept"]'
 shared_format() {
   local rec name
   for rec in "$@"; do
@@ -663,16 +664,17 @@ write_expected oci-gzip-flipped directory oci-layout "[$IMG]" "$NONE" "$NONE" \
      '{expect:"mismatch", broken:("byte " + ($off|tostring) + " of the first gzip layer blob xor 0xff; blob file keeps its old name"),
        gzip_stream_valid:$gz, mismatches:[{what:"layer_digest",layer:0,claimed:$c,actual:$a}]}')"
 
-# Fixtures of formats tardigest does not read yet (issue 11 #11 #12: bzip2,
-# xz, extracted docker save) live in archives-new/, same schema, until the
-# readers land; then `git mv` them into archives/ and TestArchives covers
-# them. Their skopeo refs are relative, so they stay true after the move.
+# Fixtures of formats tardigest does not read yet (issue 11 #12: bzip2,
+# xz) live in archives-new/, same schema, until the readers land; then
+# `git mv` them into archives/ and TestFixtures covers them. Their skopeo
+# refs are relative, so they stay true after the move. The extracted
+# docker saves (#11) are read, and stay in archives/.
 NEW=$HERE/archives-new
 mkdir -p "$NEW"
 find "$NEW" -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 printf '* -text\n' >"$NEW/.gitattributes"
 for f in docker-archive.tar.bz2 docker-archive-multistream.tar.bz2 docker-archive.tar.xz \
-  docker-archive-multistream.tar.xz docker-archive-pixz.tar.xz docker-archive-extracted docker25-extracted; do
+  docker-archive-multistream.tar.xz docker-archive-pixz.tar.xz; do
   mv "$OUT/$f" "$OUT/$f.expected.json" "$NEW/"
 done
 

@@ -16,8 +16,8 @@ import (
 
 const archiveHelp = `ARCHIVE is a tar file (docker save, OCI archive, go-containerregistry
 tarball; plain, gzip- or zstd-compressed as a whole), an OCI image layout
-directory, a skopeo dir: directory (skopeo copy ... dir:PATH), or - for a
-tar on standard input.`
+directory, a skopeo dir: directory (skopeo copy ... dir:PATH), a docker
+save extracted into a directory, or - for a tar on standard input.`
 
 // readFlags are the flags of every command that reads an archive.
 func readFlags() []cli.Flag {

@@ -115,6 +115,7 @@ func TestCLI(t *testing.T) {
 		{"skopeo dir: from a docker-archive", []string{"verify", archives + "skopeo-dir-from-docker-archive"}, 0, "verify-skopeo-dir-from-docker-archive.txt"},
 		{"skopeo dir: images", []string{"images", "--digests", archives + "skopeo-dir-multi-all"}, 0, "images-skopeo-dir-multi-all.txt"},
 		{"skopeo dir: failed copy", []string{"verify", archives + "skopeo-dir-failed-copy"}, 3, "verify-skopeo-dir-failed-copy.stderr"},
+		{"extracted docker save", []string{"verify", archives + "docker-archive-extracted"}, 0, "verify-docker-archive-extracted.txt"},
 		{"images of two platforms", []string{"images", "../../testdata/artifacts/cosign-save-multi"}, 0, "images-platforms.txt"},
 		{"history of two platforms needs one", []string{"history", "../../testdata/artifacts/cosign-save-multi"}, 2, "history-choose-platform.stderr"},
 		{"history --platform", []string{"history", "--platform", "linux/arm64", "../../testdata/artifacts/cosign-save-multi"}, 0, "history-platform.txt"},
