@@ -1,7 +1,8 @@
 // Package tarball reads container image archives and checks every claim
 // they make: docker save tarballs of every era, OCI image layouts
 // (directories and tars), go-containerregistry tarballs, any of them
-// compressed as a whole with gzip or zstd, from a file or a stream.
+// compressed as a whole with gzip, zstd, bzip2 or xz, from a file or a
+// stream; skopeo dir: directories and extracted docker saves too.
 //
 // # How it reads
 //

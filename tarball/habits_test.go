@@ -3,6 +3,7 @@ package tarball_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tardigest/tardigest/internal/archivetest"
+	"github.com/tardigest/tardigest/layer"
 	"github.com/tardigest/tardigest/tarball"
 )
 
@@ -178,4 +180,65 @@ func TestExtractedSaveReadsLikeItsTar(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWholeArchiveBzip2Xz reads docker-archive.tar compressed as a whole
+// with bzip2 and xz (one stream, two streams, pixz's index after the tar)
+// from a file and from a stream: each gives exactly the tar's images, and
+// a damaged copy is malformed, never a partial result.
+func TestWholeArchiveBzip2Xz(t *testing.T) {
+	ctx := context.Background()
+	want, err := tarball.Open(ctx, filepath.Join(ownFixtures, "docker-archive.tar"), tarball.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The two-stream xz of archives-new, 4 KiB blocks of xz -9, costs
+	// more than 1100 times its 2 kB to decode (a 64 MiB window set up per
+	// block): it reads with the ratio raised.
+	raised := tarball.Options{Limits: tarball.Limits{Layer: layer.Limits{MaxExpansionRatio: 1 << 20}}}
+	for _, tt := range []struct {
+		path, container string
+		opts            tarball.Options
+	}{
+		{filepath.Join(ownFixtures, "docker-archive.tar.bz2"), "tar+bzip2", tarball.Options{}},
+		{filepath.Join(ownFixtures, "docker-archive-multistream.tar.bz2"), "tar+bzip2", tarball.Options{}},
+		{filepath.Join(ownFixtures, "docker-archive.tar.xz"), "tar+xz", tarball.Options{}},
+		{filepath.Join(ownFixtures, "docker-archive-pixz.tar.xz"), "tar+xz", tarball.Options{}},
+		{"../testdata/archives-new/docker-archive-multistream.tar.xz", "tar+xz", raised},
+	} {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			data, err := os.ReadFile(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, err := tarball.Open(ctx, tt.path, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream, err := tarball.Read(ctx, bytes.NewReader(data), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for how, res := range map[string]*tarball.Result{"Open": file, "Read": stream} {
+				if string(res.Archive.Container) != tt.container || mustJSON(t, res.Images) != mustJSON(t, want.Images) || res.Err(-1) != nil {
+					t.Errorf("%s: container %s, error %v; images differ from the tar's: %v", how, res.Archive.Container, res.Err(-1), mustJSON(t, res.Images) != mustJSON(t, want.Images))
+				}
+			}
+			for name, bad := range map[string][]byte{
+				"a byte flipped":   flipAt(data, len(data)/2),
+				"cut short":        data[:len(data)-40],
+				"garbage appended": append(bytes.Clone(data), "garbage"...),
+			} {
+				if _, err := tarball.Read(ctx, bytes.NewReader(bad), tt.opts); !errors.Is(err, tarball.ErrMalformed) {
+					t.Errorf("%s: Read = %v, want a malformed archive", name, err)
+				}
+			}
+		})
+	}
+}
+
+func flipAt(data []byte, i int) []byte {
+	out := bytes.Clone(data)
+	out[i] ^= 0xff
+	return out
 }

@@ -15,7 +15,8 @@ import (
 )
 
 const archiveHelp = `ARCHIVE is a tar file (docker save, OCI archive, go-containerregistry
-tarball; plain, gzip- or zstd-compressed as a whole), an OCI image layout
+tarball; plain, or compressed as a whole with gzip, zstd, bzip2 or xz, as
+docker load accepts it), an OCI image layout
 directory, a skopeo dir: directory (skopeo copy ... dir:PATH), a docker
 save extracted into a directory, or - for a tar on standard input.`
 
@@ -32,8 +33,8 @@ func readFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-entries", Value: tarball.DefaultMaxEntries, Usage: "cap on the number of entries in the archive"},
 		&cli.IntFlag{Name: "max-index-depth", Value: tarball.DefaultMaxIndexDepth, Usage: "cap on how deep image indexes nest"},
 		&cli.Int64Flag{Name: "max-uncompressed-bytes", Value: layer.DefaultMaxUncompressedBytes, Usage: "cap on one layer's uncompressed size"},
-		&cli.Int64Flag{Name: "max-expansion-ratio", Value: layer.DefaultMaxExpansionRatio, Usage: "cap on uncompressed bytes per stored byte (past 64 MiB)"},
-		&cli.Uint64Flag{Name: "max-zstd-window-bytes", Value: layer.DefaultMaxZstdWindowBytes, Usage: "cap on the window a zstd frame may ask for"},
+		&cli.Int64Flag{Name: "max-expansion-ratio", Value: layer.DefaultMaxExpansionRatio, Usage: "cap on decompression work per stored byte, in gzip-equivalent bytes (past 64 MiB), per blob and per archive"},
+		&cli.Uint64Flag{Name: "max-window-bytes", Aliases: []string{"max-zstd-window-bytes"}, Value: layer.DefaultMaxWindowBytes, Usage: "cap on the window (history) a zstd frame or an xz block may ask for"},
 	}
 }
 
@@ -109,7 +110,7 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 			Layer: layer.Limits{
 				MaxUncompressedBytes: c.Int64("max-uncompressed-bytes"),
 				MaxExpansionRatio:    c.Int64("max-expansion-ratio"),
-				MaxZstdWindowBytes:   c.Uint64("max-zstd-window-bytes"),
+				MaxWindowBytes:       c.Uint64("max-window-bytes"),
 			},
 		},
 	}

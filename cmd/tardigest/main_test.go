@@ -115,6 +115,7 @@ func TestCLI(t *testing.T) {
 		{"skopeo dir: from a docker-archive", []string{"verify", archives + "skopeo-dir-from-docker-archive"}, 0, "verify-skopeo-dir-from-docker-archive.txt"},
 		{"skopeo dir: images", []string{"images", "--digests", archives + "skopeo-dir-multi-all"}, 0, "images-skopeo-dir-multi-all.txt"},
 		{"skopeo dir: failed copy", []string{"verify", archives + "skopeo-dir-failed-copy"}, 3, "verify-skopeo-dir-failed-copy.stderr"},
+		{"whole-archive xz", []string{"verify", archives + "docker-archive.tar.xz"}, 0, "verify-docker-archive-xz.txt"},
 		{"extracted docker save", []string{"verify", archives + "docker-archive-extracted"}, 0, "verify-docker-archive-extracted.txt"},
 		{"images of two platforms", []string{"images", "../../testdata/artifacts/cosign-save-multi"}, 0, "images-platforms.txt"},
 		{"history of two platforms needs one", []string{"history", "../../testdata/artifacts/cosign-save-multi"}, 2, "history-choose-platform.stderr"},
@@ -203,7 +204,8 @@ func TestStoredBytes(t *testing.T) {
 // TestStdinMatchesFile checks that "-" reads the same archive from a pipe
 // and reports exactly what the file gives, for every whole-archive form.
 func TestStdinMatchesFile(t *testing.T) {
-	for _, name := range []string{"docker-archive.tar", "docker-archive.tar.gz", "docker-archive.tar.zst", "oci-archive.tar", "docker25.tar", "multi-image.tar"} {
+	for _, name := range []string{"docker-archive.tar", "docker-archive.tar.gz", "docker-archive.tar.zst", "docker-archive.tar.bz2",
+		"docker-archive-multistream.tar.bz2", "docker-archive.tar.xz", "docker-archive-pixz.tar.xz", "oci-archive.tar", "docker25.tar", "multi-image.tar"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(archives + name)
 			if err != nil {
