@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -135,4 +137,16 @@ func asHint(err error, he *hintError) bool {
 	h, ok := err.(hintError)
 	*he = h
 	return ok
+}
+
+// TestInterruptedJSON checks that an interrupted run writes no
+// "unreadable" document: an interrupt says nothing of the archive.
+func TestInterruptedJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"tardigest", "verify", "-o", "json", archives + "docker-archive.tar"}, nil, &stdout, &stderr, testEnv)
+	if code != exitInterrupted || stdout.Len() != 0 {
+		t.Errorf("exit %d, stdout %q; want %d and nothing", code, stdout.String(), exitInterrupted)
+	}
 }

@@ -16,9 +16,9 @@ import (
 
 const archiveHelp = `ARCHIVE is a tar file (docker save, OCI archive, go-containerregistry
 tarball; plain, or compressed as a whole with gzip, zstd, bzip2 or xz, as
-docker load accepts it), an OCI image layout
-directory, a skopeo dir: directory (skopeo copy ... dir:PATH), a docker
-save extracted into a directory, or - for a tar on standard input.`
+docker load accepts it), an OCI image layout directory, a skopeo dir:
+directory (skopeo copy ... dir:PATH), a docker save extracted into a
+directory, or - for a tar on standard input.`
 
 // readFlags are the flags of every command that reads an archive.
 func readFlags() []cli.Flag {
@@ -90,8 +90,8 @@ func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, er
 
 // read reads the archive named by the command's argument, showing
 // progress when asked to. Flags are checked before the archive is read,
-// which may take minutes. When the archive cannot be read and JSON was
-// asked for, the document that says so is written first.
+// which may take minutes. When the archive cannot be read (exit 3) and
+// JSON was asked for, the document that says so is written first.
 func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	src, err = archiveArg(c)
 	if err != nil {
@@ -126,7 +126,8 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	}
 	if err != nil {
 		err = fmt.Errorf("%s: %w", src, err)
-		if c.String("output") == "json" {
+		// An interrupt is no verdict on the archive: no document.
+		if c.String("output") == "json" && exitCodeFor(err) == exitUnreadable {
 			if werr := report.JSONValue(c.App.Writer, report.NewUnreadable(c.Command.Name, src, err, exitCodeFor(err))); werr != nil {
 				return nil, src, werr
 			}
