@@ -3,6 +3,7 @@ module github.com/tardigest/tardigest
 go 1.25.0
 
 require (
+	github.com/distribution/reference v0.6.0
 	github.com/klauspost/compress v1.20.4
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

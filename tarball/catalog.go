@@ -18,7 +18,7 @@ const (
 	kindSymlink
 	kindHardlink
 	kindDir
-	kindOther // devices, fifos: never a blob
+	kindOther  // devices, fifos: never a blob
 	kindSparse // a sparse tar entry or file: refused, never read
 )
 

@@ -38,11 +38,13 @@ var (
 	kindBadHardlink     = Kind{"bad_hardlink", SeverityError, ErrMalformed, false, "a hard link names no member that came before it (a forward or self link), or a directory or a symlink"}
 	kindAmbiguousLink   = Kind{"ambiguous_link", SeverityError, ErrMalformed, false, "a symlink's target is one file through the file system (docker load) and another joined as a string (containerd, skopeo)"}
 	kindSparseEntry     = Kind{"sparse_entry", SeverityError, ErrUnsupported, false, "a sparse tar entry, refused before any byte of it is read"}
+	kindNoEndMarker     = Kind{"no_end_marker", SeverityWarning, nil, false, "the tar ends at an entry boundary without its end-of-archive marker: it may have been cut short"}
 
 	// The documents of the layouts.
 	kindInvalidJSON       = Kind{"invalid_json", SeverityError, ErrMalformed, true, "a JSON document (oci-layout, index.json, manifest.json, repositories, a config, manifest or v1 json) does not parse, or is over its size cap"}
 	kindMissingOCILayout  = Kind{"missing_oci_layout", SeverityWarning, nil, false, "index.json without an oci-layout file"}
 	kindUnsupportedLayout = Kind{"unsupported_layout", SeverityError, ErrUnsupported, false, "oci-layout names an imageLayoutVersion other than 1.0.0"}
+	kindSkopeoVersion     = Kind{"skopeo_dir_version", SeverityWarning, nil, false, "a skopeo dir: layout has no version file, or one skopeo does not write"}
 	kindNullIndex         = Kind{"null_index", SeverityInfo, nil, false, "index.json lists no manifests (Docker 25.0.0 writes null) and manifest.json describes the images"}
 	kindInvalidIndex      = Kind{"invalid_index", SeverityError, ErrMalformed, false, "index.json has no manifests array, and there is no manifest.json"}
 	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
@@ -63,7 +65,8 @@ var (
 
 	// The walk of index.json.
 	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
-	kindRepeatedDescriptor = Kind{"repeated_descriptor", SeverityWarning, nil, false, "an index lists a digest it listed before; the repeat is not walked again"}
+	kindRepeatedDescriptor = Kind{"repeated_descriptor", SeverityWarning, nil, false, "an index lists a digest it listed before, under no new name; the repeat is not walked again"}
+	kindSeveralNames       = Kind{"several_names", SeverityInfo, nil, false, "index.json lists one image under several names (tags), as docker save of two tags of one image does"}
 	kindUnknownBlob        = Kind{"unknown_blob", SeverityError, ErrMalformed, true, "an index entry's blob is neither an image index nor an image manifest (schema 1 is unsupported)"}
 	kindIndexCycle         = Kind{"index_cycle", SeverityError, ErrMalformed, false, "an index contains itself"}
 	kindIndexTooDeep       = Kind{"index_too_deep", SeverityError, ErrLimit, false, "indexes nest deeper than the max-index-depth limit"}
@@ -101,13 +104,13 @@ var (
 
 // kinds is the table of every Kind, in the order of the block above.
 var kinds = []Kind{
-	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink,
+	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink, kindNoEndMarker,
 	kindParentNotDir, kindReplacesDir, kindBadHardlink, kindAmbiguousLink, kindSparseEntry,
-	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
+	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindSkopeoVersion, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
 	kindBadDigest, kindBadSize, kindMissingBlob, kindDigestMismatch, kindSizeMismatch,
 	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer, kindForeignSource,
-	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
+	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,

@@ -3,7 +3,6 @@ package tarball
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -45,7 +44,7 @@ func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, mis
 	if d.Size < 0 {
 		a.add(kindBadSize, subject, image, "negative size %d", d.Size)
 	}
-	p := blobPath(dg)
+	p := a.blobName(dg)
 	e, via, err := a.cat.lookup(p)
 	if err != nil {
 		if errors.Is(err, ErrMissing) {
@@ -208,7 +207,7 @@ func (a *analysis) name(img *Image, ref *topRef) {
 	a.addName(img, refNames, ref.refName)
 	a.addName(img, containerdNames, ref.ctrName)
 	key := normalizeName(ref.ctrName)
-	if key == "" && ref.refName != "" && strings.ContainsAny(ref.refName, "/:") {
+	if r, ok := ParseRefName(ref.refName); key == "" && ok && r.Repository != "" {
 		key = normalizeName(ref.refName)
 	}
 	if key != "" {
@@ -250,7 +249,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 		lc := a.checkDescriptor(ld, subject, i, missing)
 		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: &ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
-			l.Path = blobPath(lc.digest)
+			l.Path = a.blobName(lc.digest)
 		}
 		if foreign && lc.entry == nil && lc.digest != "" {
 			a.add(kindForeignLayer, subject, i, "non-distributable layer %s (%s) is not in the archive and cannot be checked offline; its urls (%s) are never fetched", lc.digest, ld.MediaType, urlList(ld.URLs))

@@ -13,14 +13,47 @@ import (
 	"github.com/tardigest/tardigest/layer"
 )
 
-// readDir reads an OCI image layout directory. Everything is opened
+// layoutFiles refuses a directory that holds neither index.json (an OCI
+// image layout) nor manifest.json (a skopeo dir: layout, or an extracted
+// docker save), saying what it looks like.
+func layoutFiles(cat *catalog) error {
+	_, index := cat.entries["index.json"]
+	_, manifest := cat.entries["manifest.json"]
+	_, version := cat.entries["version"]
+	switch {
+	case index || manifest:
+		return nil
+	case version:
+		return fmt.Errorf("%w: a skopeo dir: layout without manifest.json: the skopeo copy that wrote it probably failed or was interrupted", ErrMalformed)
+	}
+	return fmt.Errorf("%w: not an image layout: no index.json (OCI layout) and no manifest.json (skopeo dir:, extracted docker save)", ErrMalformed)
+}
+
+// dirSymlink records the symlink e of a layout directory as a tar
+// records a symlink, its target read but never followed; a target that
+// leaves the directory is a finding, and e is then no link.
+func dirSymlink(root *os.Root, cat *catalog, e *entry) error {
+	target, err := root.Readlink(e.name)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrMalformed, e.name, err)
+	}
+	e.kind, e.raw = kindSymlink, target
+	if e.link, err = resolveLink(e.name, target, true); err != nil {
+		cat.problem(kindBadLink.causedBy(err), e.name, "%v", err)
+		e.kind, e.raw = kindOther, ""
+	}
+	return nil
+}
+
+// readDir reads an image layout directory: an OCI image layout, a skopeo
+// dir: layout or an extracted docker save. Everything is opened
 // through an os.Root, so no name in the layout can reach outside it; a
-// symlink is recorded as such and never followed. Every name is stat'ed
-// before any byte is read: index.json and oci-layout over max-json-bytes
-// end the read unread, a file that is not regular (a fifo would block a
-// read forever) is never opened, a sparse file whose holes would be most
-// of its bytes is refused unread, and a file with several names (hard
-// links) is hashed once.
+// symlink is recorded as in a tar, and never followed on disk. Every
+// name is stat'ed before any byte is read: a document the layout is
+// known by over max-json-bytes ends the read unread, a file that is not
+// regular (a fifo would block a read forever) is never opened, a sparse
+// file whose holes would be most of its bytes is refused unread, and a
+// file with several names (hard links) is hashed once.
 func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -35,8 +68,11 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	if err := checkLayoutDocuments(files, opts); err != nil {
 		return cat, fmt.Errorf("%s: %w", dir, err)
 	}
-	jobs, total, err := dirJobs(cat, files, opts)
+	jobs, total, err := dirJobs(root, cat, files, opts)
 	if err != nil {
+		return cat, err
+	}
+	if err := layoutFiles(cat); err != nil {
 		return cat, err
 	}
 	if opts.Progress != nil {
@@ -115,29 +151,26 @@ func walkDir(ctx context.Context, root *os.Root, maxEntries int) ([]dirFile, err
 }
 
 // checkLayoutDocuments refuses, before any byte of the layout is read,
-// a layout without index.json, and an index.json or oci-layout over
-// max-json-bytes. One that is no regular file is never opened, and the
-// analysis says so.
+// a document the layout is known by (index.json, oci-layout,
+// manifest.json, repositories) over max-json-bytes. One that is no
+// regular file is never opened, and the analysis says so.
 func checkLayoutDocuments(files []dirFile, opts *Options) error {
-	found := false
 	for _, f := range files {
-		if f.name != "index.json" && f.name != "oci-layout" {
+		switch f.name {
+		case "index.json", "oci-layout", "manifest.json", "repositories":
+		default:
 			continue
 		}
-		found = found || f.name == "index.json"
 		if f.info.Mode().IsRegular() && f.info.Size() > opts.Limits.MaxJSONBytes {
 			return fmt.Errorf("%w: %q is %d bytes, over the %d-byte cap for a JSON document (the max-json-bytes limit); nothing was read", ErrLimit, f.name, f.info.Size(), opts.Limits.MaxJSONBytes)
 		}
-	}
-	if !found {
-		return fmt.Errorf("%w: not an OCI image layout (no index.json)", ErrMalformed)
 	}
 	return nil
 }
 
 // dirJobs records every file in cat and returns the regular files to
 // hash, one job per file however many names it has, and their bytes.
-func dirJobs(cat *catalog, files []dirFile, opts *Options) ([]blobJob, int64, error) {
+func dirJobs(root *os.Root, cat *catalog, files []dirFile, opts *Options) ([]blobJob, int64, error) {
 	var (
 		jobs   []blobJob
 		total  int64
@@ -153,8 +186,12 @@ func dirJobs(cat *catalog, files []dirFile, opts *Options) ([]blobJob, int64, er
 		case mode.IsDir():
 			e.kind = kindDir
 		case mode&fs.ModeSymlink != 0:
-			e.kind = kindOther
-			cat.problem(kindSymlinkInLayout, f.name, "%q is a symlink; tardigest does not follow symlinks in a layout directory", f.name)
+			// Recorded as a tar records it: its target is resolved in the
+			// catalog, never by the file system. An extracted docker save
+			// holds such links; an OCI layout may not (analysis.run).
+			if err := dirSymlink(root, cat, e); err != nil {
+				return nil, 0, err
+			}
 		case mode.IsRegular():
 			e.kind, e.size = kindFile, f.info.Size()
 			if err := sparseFile(f.info, opts.Limits.Layer); err != nil {

@@ -22,7 +22,7 @@ import (
 // entries within the catalog's metadata budget.
 func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *Options, pipeline bool) error {
 	defer opts.track()()
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Budget: opts.budget, Pipeline: pipeline && e.size >= pipelineMinBytes}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes, Budget: opts.budget}
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
 		if err != nil {

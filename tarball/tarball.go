@@ -55,8 +55,8 @@ type Options struct {
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
 
-	// budget is the decompression budget of the archive, shared by its
-	// outer stream and every blob (see layer.Budget).
+	// budget holds the expansion ratio for the archive as a whole: the
+	// archive's stream and every blob's decompression charge it.
 	budget *layer.Budget
 }
 
@@ -102,6 +102,7 @@ func (o *Options) normalize() {
 	if l.MaxIndexDepth <= 0 {
 		l.MaxIndexDepth = DefaultMaxIndexDepth
 	}
+	// Zero layer limits take layer's defaults there.
 	o.budget = layer.NewBudget(l.Layer)
 }
 
@@ -112,9 +113,10 @@ func (o *Options) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// Open reads the archive at name: an OCI image layout directory, or a
-// file holding a tar, possibly compressed as a whole with gzip or zstd
-// (detected from its first bytes, never from its name). A plain tar file
+// Open reads the archive at name: an image layout directory (OCI layout,
+// skopeo dir:, extracted docker save), or a file holding a tar, possibly
+// compressed as a whole with gzip, zstd, bzip2 or xz (detected from its
+// first bytes, never from its name). A plain tar file
 // is read twice: once for its headers, seeking past the bodies, then once
 // per blob, concurrently. A compressed file is read once, as a stream.
 //
@@ -141,33 +143,39 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	if !plainTar(f, info) {
-		return readOuter(ctx, opts.input(f), &opts)
+	r, container, closer, err := outerReader(opts.input(f), &opts)
+	if err != nil {
+		return nil, err
+	}
+	defer closer()
+	if container != ContainerTar {
+		return readStream(ctx, r, container, &opts)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return readStream(ctx, r, container, &opts)
+	}
+	if opts.Progress != nil {
+		opts.Progress.Bytes.Store(0) // the peek above is read again
 	}
 	cat, err := readSeekable(ctx, f, &opts)
 	if err != nil {
 		return nil, err
 	}
-	return analyze(cat, ContainerTar, &opts), nil
+	return analyze(cat, container, &opts), nil
 }
 
 // Read reads an archive from a stream (such as stdin) in one pass,
 // without temporary files: every entry is hashed as it goes by and roles
-// are resolved at the end. The stream may be compressed as a whole.
+// are resolved at the end. The stream may be compressed as a whole
+// (gzip, zstd, bzip2, xz).
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	return readOuter(ctx, opts.input(r), &opts)
-}
-
-// readOuter reads an archive as a stream, decompressing it as a whole
-// when its first bytes say it is compressed.
-func readOuter(ctx context.Context, in io.Reader, opts *Options) (*Result, error) {
-	r, container, closer, err := outerReader(in, opts)
+	r, container, closer, err := outerReader(opts.input(r), &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer closer()
-	return readStream(ctx, r, container, opts)
+	return readStream(ctx, r, container, &opts)
 }
 
 func readStream(ctx context.Context, r io.Reader, container Container, opts *Options) (*Result, error) {
@@ -183,8 +191,8 @@ func readStream(ctx context.Context, r io.Reader, container Container, opts *Opt
 		return nil, err
 	}
 	if container != ContainerTar {
-		// Read the compressed stream to its end, so its checksum and any
-		// data after the tar are checked too.
+		// Read the compressed stream to its end, so its checksum and
+		// any data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, err // classed by the outer stream
 		}
@@ -238,7 +246,7 @@ const (
 	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
 	ContainerTarBzip2  Container = "tar+bzip2" // a tar compressed as a whole with bzip2
 	ContainerTarXz     Container = "tar+xz"    // a tar compressed as a whole with xz
-	ContainerDirectory Container = "directory" // an OCI image layout directory
+	ContainerDirectory Container = "directory" // a layout directory: OCI, skopeo dir:, extracted docker save
 )
 
 // Format is the layout of an archive, from the files at its root.
@@ -259,6 +267,9 @@ const (
 	FormatOCILayout Format = "oci-layout"
 	// FormatOCIArchive is an OCI image layout in a tar.
 	FormatOCIArchive Format = "oci-archive"
+	// FormatSkopeoDir is the directory skopeo copy ... dir:PATH writes:
+	// manifest.json as the source served it, blobs named by hex digest.
+	FormatSkopeoDir Format = "skopeo-dir"
 	// FormatUnknown is none of these.
 	FormatUnknown Format = "unknown"
 )
@@ -272,6 +283,21 @@ type Blob struct {
 	// Kind is what the bytes look like: manifest, index, config, json,
 	// layer, or unknown.
 	Kind string `json:"kind"`
+}
+
+// Unverifiable reports whether nothing in the archive claims a digest
+// that could be checked: it holds images, and none of them (or not image,
+// when image >= 0) has a config, as in a docker save before Docker 1.10.
+func (r *Result) Unverifiable(image int) bool {
+	if len(r.Images) == 0 {
+		return false
+	}
+	for i, img := range r.Images {
+		if (image < 0 || i == image) && img.ImageID != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Err returns the errors of every error finding joined, or nil when the

@@ -2,6 +2,7 @@ package tarball
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -39,6 +40,11 @@ func (w walk) into(d digest.Digest) walk {
 type indexWalk struct {
 	walked  map[string]*IndexNode
 	repeats int
+	// names are, in index.json, the names each digest is listed under,
+	// in order: a digest listed under several names is one image with
+	// several tags, which is normal. named holds them as a set.
+	names map[string][]string
+	named map[[2]string]bool
 }
 
 // visit is what the walk found under a digest the first time it met it:
@@ -57,7 +63,7 @@ func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image
 		nodes  []*IndexNode
 		images []*Image
 		seen   = map[*Image]bool{}
-		iw     = indexWalk{walked: map[string]*IndexNode{}}
+		iw     = indexWalk{walked: map[string]*IndexNode{}, names: map[string][]string{}, named: map[[2]string]bool{}}
 	)
 	for i := range descs {
 		if !a.step(w.where) {
@@ -75,7 +81,32 @@ func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image
 	if iw.repeats > 0 {
 		a.add(kindRepeatedDescriptor, w.where, -1, "%d descriptors repeat a digest listed earlier in the same index", iw.repeats)
 	}
+	for _, n := range nodes {
+		if names := iw.names[n.Digest.String()]; n.RepeatOf == "" && len(names) > 1 {
+			a.add(kindSeveralNames, n.Where, -1, "index.json lists %s under %d names: %s", n.Digest, len(names), strings.Join(names, ", "))
+		}
+	}
 	return nodes, images
+}
+
+// topName is the name an index.json entry gives its image: its
+// containerd name, else its ref name; "" for none.
+func topName(top *topRef) string {
+	if top.ctrName != "" {
+		return top.ctrName
+	}
+	return top.refName
+}
+
+// addName records that index.json lists digest d under the name n, and
+// says whether n is new for d.
+func (iw *indexWalk) addName(d, n string) bool {
+	if iw.named[[2]string{d, n}] {
+		return false
+	}
+	iw.named[[2]string{d, n}] = true
+	iw.names[d] = append(iw.names[d], n)
+	return true
 }
 
 // step counts one unit of the walk's work (a descriptor visited, a name
@@ -103,10 +134,19 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 	if w.depth == 0 {
 		node.RefName, node.ContainerdName = top.refName, top.ctrName
 	}
-	if _, seen := iw.walked[d.Digest]; seen {
+	_, seen := iw.walked[d.Digest]
+	// In index.json, a digest listed again under a new name is one more
+	// tag of the same image; anything else is a repeat.
+	if n := topName(top); w.depth == 0 && n != "" {
+		if !iw.addName(d.Digest, n) && seen {
+			iw.repeats++
+		}
+	} else if seen {
 		iw.repeats++
 	}
-	iw.walked[d.Digest] = node
+	if !seen {
+		iw.walked[d.Digest] = node
+	}
 	if v := a.visited[d.Digest]; v != nil && !a.indexOnStack[v.node.Digest] {
 		return a.revisit(d, node, v, at), v.images
 	}
@@ -147,7 +187,7 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 func (a *analysis) revisit(d *descriptor, node *IndexNode, v *visit, at walk) *IndexNode {
 	first := v.node
 	node.Digest, node.Present, node.Kind, node.RepeatOf = first.Digest, first.Present, first.Kind, first.Where
-	if e, _, err := a.cat.lookup(blobPath(first.Digest)); err == nil && d.Size >= 0 && d.Size != e.blob.Size {
+	if e, _, err := a.cat.lookup(a.blobName(first.Digest)); err == nil && d.Size >= 0 && d.Size != e.blob.Size {
 		a.mismatch(kindSizeMismatch, at.where, -1, "size", fmt.Sprint(d.Size), fmt.Sprint(e.blob.Size))
 	}
 	if d.Size < 0 {

@@ -108,7 +108,10 @@ func exitCodeFor(err error) int {
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env env) int {
 	app := newApp(stdin, stdout, stderr, env)
-	err := app.RunContext(ctx, args)
+	args, err := flagsFirst(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if ctx.Err() != nil {
 		// Interrupted, whatever the run ended with: a stream that ended
 		// after the interrupt does not make it forgotten.
@@ -127,7 +130,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var he hintError
 		switch {
 		case errors.As(err, &he):
-			fmt.Fprintf(stderr, "tardigest: hint: %s\n", report.Escape(he.hint))
+			fmt.Fprintf(stderr, "tardigest: hint: %s\n", escapeLines(he.hint))
 		case errors.Is(err, tarball.ErrNoImage):
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
 		case code == exitUsage:
@@ -150,6 +153,17 @@ func errorLines(err error) []string {
 		return lines
 	}
 	return []string{report.Escape(strings.TrimSpace(err.Error()))}
+}
+
+// escapeLines escapes each line of a hint of ours, whose lines (a table
+// of images) are its own and whose archive strings were escaped when it
+// was made.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = report.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func version() string {

@@ -25,7 +25,9 @@ func TestOutputEscapesArchiveStrings(t *testing.T) {
 		{"history", "--no-trunc", file},
 		{"history", file},
 		{"verify", "--format", `{{range .Images}}{{.Platform}} {{.RefNames}} {{range .Layers}}{{.CreatedBy}}{{end}}{{"\n"}}{{end}}{{range .Findings}}{{.Subject}}: {{.Message}}{{"\n"}}{{end}}`, file},
-		{"history", "--format", `{{range .}}{{.CreatedBy}} {{.Comment}}{{"\n"}}{{end}}`, file},
+		{"history", "--format", `{{.CreatedBy}} {{.Comment}}`, file},
+		{"images", "--format", `table {{.Repository}}\t{{.Tag}}\t{{.Platform}}`, file},
+		{"images", "--format", `json`, file},
 		{"manifest", "--image", "sha256:" + "0000", file},
 		{"verify", "--image", "1\x1b[2K\r\nverified: every claim checked matched (0 warnings)\n", file},
 	} {

@@ -30,6 +30,8 @@
 //	                   max-index-depth, max-uncompressed-bytes,
 //	                   max-expansion-ratio, max-zstd-window-bytes
 //	images: N          exactly N images must be found
+//	exit: N            verify must exit N, when that is not its class's code
+//	                   (a pre-1.10 archive claims nothing to verify: 1)
 //	max-index-nodes: N the index tree may hold at most N nodes
 //	truncate: N        cut the final archive (after outer compression) at
 //	                   byte N; negative N cuts that many bytes off the end
