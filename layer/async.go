@@ -4,6 +4,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Pipelining moves work to other goroutines so one blob can use more than
@@ -97,16 +98,19 @@ func (ra *readAhead) Close() error {
 }
 
 // asyncHash hashes on its own goroutine what Write hands it, copying into
-// large buffers so the writer can go on at once.
+// large buffers so the writer can go on at once. The goroutine writes to
+// h, the diffID hash or a tee of it and Options.Content: the copies are
+// the goroutine's until it hands them back, so Content sees bytes that no
+// later Write can change.
 type asyncHash struct {
-	h    hash.Hash
+	h    io.Writer
 	full chan []byte
 	free chan []byte
 	wg   sync.WaitGroup
 	buf  []byte
 }
 
-func newAsyncHash(h hash.Hash) *asyncHash {
+func newAsyncHash(h io.Writer) *asyncHash {
 	a := &asyncHash{h: h, full: make(chan []byte, pipeBuffers), free: make(chan []byte, pipeBuffers)}
 	for i := 0; i < pipeBuffers; i++ {
 		a.free <- make([]byte, 0, pipeBufSize)
@@ -137,16 +141,43 @@ func (a *asyncHash) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// finish flushes, stops the goroutine and returns the hash.
-func (a *asyncHash) finish() hash.Hash {
+// finish flushes and stops the goroutine; everything written has then
+// reached h.
+func (a *asyncHash) finish() {
 	if len(a.buf) > 0 {
 		a.full <- a.buf
 	}
 	close(a.full)
 	a.wg.Wait()
-	return a.h
 }
 
-// Reset and the rest of hash.Hash are not needed: asyncHash is used only
-// as a write sink.
-var _ io.Writer = (*asyncHash)(nil)
+// tee writes to the diffID hash, then to Options.Content.
+type tee struct {
+	h hash.Hash
+	w io.Writer
+}
+
+func (t *tee) Write(p []byte) (int, error) {
+	t.h.Write(p)
+	t.w.Write(p)
+	return len(p), nil
+}
+
+// beside gives b to content on a goroutine of its own, while the caller
+// hashes the same bytes: b is written to by no one, so nothing is copied.
+// The returned function waits for the goroutine; with abandon set, the
+// goroutine stops at its next chunk instead of reading b to the end.
+func beside(content io.Writer, b []byte) (wait func(abandon bool)) {
+	var quit atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for off := 0; off < len(b) && !quit.Load(); off += bufSize {
+			content.Write(b[off:min(off+bufSize, len(b))])
+		}
+	}()
+	return func(abandon bool) {
+		quit.Store(abandon)
+		<-done
+	}
+}

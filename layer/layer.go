@@ -106,6 +106,13 @@ type Options struct {
 	// blob uses more than one core. Leave it off when other blobs keep
 	// the cores busy: it costs a little CPU.
 	Pipeline bool
+	// Content, if not nil, is given every byte the DiffID is computed
+	// from, in order, in chunks of any size: the decompressed stream, or
+	// for an uncompressed blob the blob itself. A tar reader placed here
+	// (such as layer/tree's Walker) reads the layer's files in the same
+	// pass. Write must not keep the slice; its errors are ignored. In
+	// pipelined mode it runs beside the diffID hash, on its goroutine.
+	Content io.Writer
 }
 
 // Result holds the identities of one blob.
@@ -202,7 +209,7 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		if alg != digest.SHA256 {
 			diff = sha256.New()
 		}
-		n, err := drain(br, buf, diff)
+		n, err := drainTo(br, buf, diff, opts.Content)
 		if err != nil {
 			return Result{}, err
 		}
@@ -211,7 +218,7 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 			res.DiffID = digest.NewDigest(digest.SHA256, diff)
 		}
 	default:
-		if err := decodeDiff(&res, br, in, lim, buf, opts.Pipeline); err != nil {
+		if err := decodeDiff(&res, br, in, lim, buf, opts); err != nil {
 			return Result{}, err
 		}
 	}
@@ -231,9 +238,9 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 // res.UncompressedSize, or res.DiffIDErr when it does not decode, and
 // reads br to its end either way, so that the blob digest covers trailing
 // bytes. Its error is a failure to read the blob itself.
-func decodeDiff(res *Result, br *bufio.Reader, in *count.Reader, lim Limits, buf []byte, pipeline bool) error {
+func decodeDiff(res *Result, br *bufio.Reader, in *count.Reader, lim Limits, buf []byte, opts Options) error {
 	comp := res.Compression
-	n, derr := decompress(br, comp, in, lim, buf, pipeline)
+	n, derr := decompress(br, comp, in, lim, buf, opts)
 	if in.Err != nil {
 		return in.Err
 	}
@@ -273,16 +280,26 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 		return res, err
 	}
 	h := sha256.New()
+	var sink io.Writer = h
+	stop := func(bool) {}
+	switch {
+	case opts.Content != nil && opts.Pipeline:
+		stop = beside(opts.Content, b)
+	case opts.Content != nil:
+		sink = &tee{h: h, w: opts.Content}
+	}
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
+			stop(true)
 			return Result{}, err
 		}
 		end := min(off+bufSize, len(b))
-		h.Write(b[off:end])
+		sink.Write(b[off:end])
 		if onRead != nil {
 			onRead(end - off)
 		}
 	}
+	stop(false)
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
 	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil
@@ -314,6 +331,11 @@ func (s *source) Read(p []byte) (int, error) {
 
 // drain reads r to EOF, optionally hashing, and returns the byte count.
 func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
+	return drainTo(r, buf, h, nil)
+}
+
+// drainTo is drain that also gives every byte to content, if not nil.
+func drainTo(r io.Reader, buf []byte, h hash.Hash, content io.Writer) (int64, error) {
 	var n int64
 	for {
 		m, err := r.Read(buf)
@@ -321,6 +343,9 @@ func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
 			n += int64(m)
 			if h != nil {
 				h.Write(buf[:m])
+			}
+			if content != nil {
+				content.Write(buf[:m])
 			}
 		}
 		if err == io.EOF {
@@ -340,7 +365,7 @@ type diffResult struct {
 // decompress decodes br and hashes the output. Errors it returns are
 // ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
 // raw.Err instead.
-func decompress(br *bufio.Reader, comp Compression, raw *count.Reader, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
+func decompress(br *bufio.Reader, comp Compression, raw *count.Reader, lim Limits, buf []byte, opts Options) (diffResult, error) {
 	var dec io.Reader
 	switch comp {
 	case Gzip:
@@ -373,8 +398,11 @@ func decompress(br *bufio.Reader, comp Compression, raw *count.Reader, lim Limit
 		sink  io.Writer = h
 		async *asyncHash
 	)
-	if pipeline {
-		async = newAsyncHash(h)
+	if opts.Content != nil {
+		sink = &tee{h: h, w: opts.Content}
+	}
+	if opts.Pipeline {
+		async = newAsyncHash(sink)
 		sink = async
 		defer func() {
 			if async != nil {
