@@ -131,7 +131,7 @@ type File struct {
 }
 
 // Flagged is an entry an analyst wants to see: Reasons among "setuid",
-// "setgid", "world-writable", "capability", "xattr".
+// "setgid", "world_writable", "capability", "xattr".
 type Flagged struct {
 	Path    string   `json:"path"`
 	Type    Type     `json:"type"`

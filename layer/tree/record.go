@@ -20,6 +20,7 @@ type recorder struct {
 	sink     bodySink
 	stopped  bool
 	nameSize int // arena bytes, for MaxNameBytes
+	charged  int // nameSize already charged to opts.Budget
 }
 
 type flagMark struct {
@@ -36,7 +37,7 @@ const (
 	fXattr
 )
 
-var reasonNames = []string{"setuid", "setgid", "world-writable", "capability", "xattr"}
+var reasonNames = []string{"setuid", "setgid", "world_writable", "capability", "xattr"}
 
 func newRecorder(opts Options) *recorder {
 	r := &recorder{opts: opts, layer: &Layer{names: newNames(), nodeFlag: []uint8{nPresent}}}
@@ -60,7 +61,12 @@ func (r *recorder) finding(k Kind, path []byte, format string, args ...any) {
 // skip it).
 func (r *recorder) add(h *header) io.Writer {
 	if len(r.layer.entries) >= r.opts.Limits.MaxEntries {
-		r.finding(KindLimit, h.name, "more than %d entries (the max-entries limit): the rest of the layer is not read", r.opts.Limits.MaxEntries)
+		r.finding(KindLimit, h.name, "more than %d entries in one layer (the max-files limit): the rest of the layer is not read", r.opts.Limits.MaxEntries)
+		r.stopped = true
+		return nil
+	}
+	if b := r.opts.Budget; !b.takeEntry() {
+		r.finding(KindLimit, h.name, "more than %d entries in all layers together (the max-files limit): the rest of this layer is not read", b.maxEntries)
 		r.stopped = true
 		return nil
 	}
@@ -113,9 +119,20 @@ func (r *recorder) store(s []byte) uint32 {
 	return off
 }
 
+// checkNameSize charges the names stored since the last call against the
+// layer's limit and the shared budget.
 func (r *recorder) checkNameSize() {
-	if r.nameSize > r.opts.Limits.MaxNameBytes && !r.stopped {
-		r.finding(KindLimit, nil, "names over %d bytes (the max-name-bytes limit): the rest of the layer is not read", r.opts.Limits.MaxNameBytes)
+	if r.stopped {
+		return
+	}
+	grown := r.nameSize - r.charged
+	r.charged = r.nameSize
+	switch b := r.opts.Budget; {
+	case r.nameSize > r.opts.Limits.MaxNameBytes:
+		r.finding(KindLimit, nil, "names over %d bytes in one layer: the rest of the layer is not read", r.opts.Limits.MaxNameBytes)
+		r.stopped = true
+	case grown > 0 && !b.takeNames(grown):
+		r.finding(KindLimit, nil, "names over %d bytes in all layers together: the rest of this layer is not read", b.maxNameBytes)
 		r.stopped = true
 	}
 }
