@@ -4,7 +4,6 @@ import (
 	"hash"
 	"io"
 	"sync"
-	"sync/atomic"
 )
 
 // Pipelining moves work to other goroutines so one blob can use more than
@@ -163,21 +162,30 @@ func (t *tee) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// beside gives b to content on a goroutine of its own, while the caller
-// hashes the same bytes: b is written to by no one, so nothing is copied.
-// The returned function waits for the goroutine; with abandon set, the
-// goroutine stops at its next chunk instead of reading b to the end.
-func beside(content io.Writer, b []byte) (wait func(abandon bool)) {
-	var quit atomic.Bool
-	done := make(chan struct{})
+// sidecar gives content the chunks of a slice on a goroutine of its own,
+// in step with the caller, who hashes each chunk meanwhile: the slice is
+// written to by no one, so nothing is copied, and content never lags more
+// than the chunk being hashed (a mapping's pages can be dropped behind
+// both).
+type sidecar struct {
+	chunks chan []byte
+	done   chan struct{}
+}
+
+func newSidecar(content io.Writer) *sidecar {
+	s := &sidecar{chunks: make(chan []byte), done: make(chan struct{})}
 	go func() {
-		defer close(done)
-		for off := 0; off < len(b) && !quit.Load(); off += bufSize {
-			content.Write(b[off:min(off+bufSize, len(b))])
+		for c := range s.chunks {
+			content.Write(c)
+			s.done <- struct{}{}
 		}
 	}()
-	return func(abandon bool) {
-		quit.Store(abandon)
-		<-done
-	}
+	return s
 }
+
+// start hands content the next chunk; wait returns once it is read.
+func (s *sidecar) start(c []byte) { s.chunks <- c }
+func (s *sidecar) wait()          { <-s.done }
+
+// close ends the goroutine; no chunk may be in flight.
+func (s *sidecar) close() { close(s.chunks) }

@@ -280,26 +280,33 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 		return res, err
 	}
 	h := sha256.New()
-	var sink io.Writer = h
-	stop := func(bool) {}
+	var (
+		sink io.Writer = h
+		side *sidecar
+	)
 	switch {
 	case opts.Content != nil && opts.Pipeline:
-		stop = beside(opts.Content, b)
+		side = newSidecar(opts.Content)
+		defer side.close()
 	case opts.Content != nil:
 		sink = &tee{h: h, w: opts.Content}
 	}
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
-			stop(true)
 			return Result{}, err
 		}
-		end := min(off+bufSize, len(b))
-		sink.Write(b[off:end])
+		chunk := b[off:min(off+bufSize, len(b))]
+		if side != nil {
+			side.start(chunk)
+		}
+		sink.Write(chunk)
+		if side != nil {
+			side.wait()
+		}
 		if onRead != nil {
-			onRead(end - off)
+			onRead(len(chunk))
 		}
 	}
-	stop(false)
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
 	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/layer/tree"
 )
 
 // entryKind is what a name in the archive is.
@@ -30,6 +31,9 @@ type entry struct {
 	size int64  // from the tar header or the file system
 	blob layer.Result
 	data []byte // the bytes, kept for small documents that look like JSON
+	// content is what the bytes of its diffID hold, read as a layer tar;
+	// nil when layer contents are not read.
+	content *tree.Layer
 }
 
 // catalog is every entry of an archive by cleaned name.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/layer/tree"
 )
 
 // Defaults for Limits.
@@ -27,6 +28,16 @@ const (
 	DefaultMaxEntries = 100_000
 	// DefaultMaxIndexDepth caps how deep indexes may nest.
 	DefaultMaxIndexDepth = 8
+	// DefaultMaxFiles caps the entries of all layers' tars together (the
+	// files, directories, links and whiteouts recorded), and the paths of
+	// one merged filesystem. Each costs about 100 bytes while an archive
+	// is read: at this default the whole read of a million-file image
+	// stays under 256 MiB.
+	DefaultMaxFiles = 2_000_000
+	// MaxContentNameBytes caps the bytes of names (path components and
+	// link targets, each stored once per directory level) recorded for
+	// all layers' tars together.
+	MaxContentNameBytes = 128 << 20
 )
 
 // Limits bounds what reading an archive may cost. Zero fields take the
@@ -40,6 +51,9 @@ type Limits struct {
 	MaxEntries int
 	// MaxIndexDepth caps the nesting of image indexes.
 	MaxIndexDepth int
+	// MaxFiles caps the entries recorded from all layers' tars together,
+	// and the paths of one merged filesystem.
+	MaxFiles int
 	// Layer bounds the decompression of each blob.
 	Layer layer.Limits
 }
@@ -54,6 +68,25 @@ type Options struct {
 	// Progress, when set, is updated as the archive is read, so another
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
+	// Content says how the files inside layers are read.
+	Content ContentOptions
+
+	// budget is shared by the walkers of one read (see normalize).
+	budget *tree.Budget
+}
+
+// ContentOptions say how the files inside layers are read: their tar
+// headers are parsed in the pass that hashes them (package layer/tree),
+// for the facts of each layer and of each image's merged filesystem.
+type ContentOptions struct {
+	// Skip leaves what layers hold unread: no content facts, no content
+	// findings. Verifying then costs what it did before layer contents
+	// were read.
+	Skip bool
+	// HashFiles computes the sha256 of every regular file in every layer,
+	// for comparing two images file by file. It costs about one more
+	// hash of every layer.
+	HashFiles bool
 }
 
 // Progress counts the work of one Open or Read while it runs. Every field
@@ -98,6 +131,10 @@ func (o *Options) normalize() {
 	if l.MaxIndexDepth <= 0 {
 		l.MaxIndexDepth = DefaultMaxIndexDepth
 	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultMaxFiles
+	}
+	o.budget = tree.NewBudget(int64(l.MaxFiles), MaxContentNameBytes)
 	if l.Layer.MaxZstdWindowBytes == 0 {
 		l.Layer.MaxZstdWindowBytes = layer.DefaultMaxZstdWindowBytes
 	}

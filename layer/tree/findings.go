@@ -1,5 +1,7 @@
 package tree
 
+import "slices"
+
 // Kind identifies a finding; the strings are stable and appear in JSON,
 // in the same snake_case vocabulary as the other kinds tardigest reports.
 type Kind string
@@ -68,6 +70,16 @@ var severities = map[Kind]Severity{
 
 // SeverityOf returns the severity of a kind.
 func SeverityOf(k Kind) Severity { return severities[k] }
+
+// Kinds returns every kind of finding, sorted by name.
+func Kinds() []Kind {
+	out := make([]Kind, 0, len(severities))
+	for k := range severities {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Finding is one thing worth telling about a layer. Path is the entry's
 // name as cleaned (relative, no leading slash) or, for a name that could
