@@ -68,3 +68,30 @@ func TestShort(t *testing.T) {
 		t.Errorf("truncate = %q", got)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"usr/bin/env", "usr/bin/env"},
+		{"a b", "a b"},
+		{"line\nbreak", `line\nbreak`},
+		{"\x1b[2Jverified", `\033[2Jverified`},
+		{`back\slash`, `back\\slash`},
+		{"tab\there", `tab\there`},
+		{"del\x7f", `del\177`},
+		{"bad\xffutf8", `bad\377utf8`},
+		{"caf\u00e9", "caf\u00e9"},
+		{"bidi\u202eevil", `bidi\u202eevil`},
+		{"c1\u0085x", `c1\u0085x`},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := Escape(tt.in)
+		if got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if other, ok := seen[got]; ok {
+			t.Errorf("Escape(%q) = Escape(%q) = %q", tt.in, other, got)
+		}
+		seen[got] = tt.in
+	}
+}

@@ -249,6 +249,9 @@ type Result struct {
 	// what ConfigBytes, ManifestBytes and Prove read. A Result decoded
 	// from JSON has none, and they say so.
 	content map[digest.Digest]storedDoc
+	// trees are the images' merged filesystems and layer walks, by
+	// position in Images: what Filesystem and LayerFiles return.
+	trees []imageTrees
 }
 
 // Archive describes the archive as a whole.

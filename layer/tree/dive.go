@@ -224,6 +224,7 @@ func (m *diveModel) report(rep *DiveReport, max int) {
 		return m.n[a].cum > m.n[b].cum || m.n[a].cum == m.n[b].cum && paths[a] < paths[b]
 	})
 	rep.InefficientCount = len(ineff)
+	rep.InefficientPaths = []DivePath{}
 	for _, d := range ineff[:min(len(ineff), max)] {
 		rep.InefficientPaths = append(rep.InefficientPaths, DivePath{Path: paths[d], Count: int(m.n[d].count), Size: m.n[d].cum})
 	}

@@ -41,6 +41,7 @@ func (img *Image) finish(opts Options) {
 	img.Findings, img.OmittedFindings = img.findings.list, img.findings.omitted
 	img.Facts.Truncated, img.Waste.Truncated = img.truncated, img.truncated
 	img.Facts.OS = img.findOS()
+	nonNil(&img.Facts.Largest, &img.Waste.Paths, &img.Findings)
 	img.entryNode = nil
 }
 

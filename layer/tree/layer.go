@@ -153,6 +153,9 @@ type Entry struct {
 	// Digest is the sha256 of a regular file's body, when the layer was
 	// walked with HashFiles.
 	Digest digest.Digest `json:"digest,omitempty"`
+	// Sparse marks a sparse file: Size is its expanded size, and its
+	// body is not given to Options.Body.
+	Sparse bool `json:"sparse,omitempty"`
 	// Layer and Index say which entry wrote the path: the layer's index
 	// in the image and the entry's index in the layer (-1 for a
 	// directory that only exists because something was put in it).
@@ -184,7 +187,7 @@ func (l *Layer) entryInfo(i, layer int) Entry {
 	out := Entry{
 		Path: l.names.path(e.node), Type: kindTypes[e.kind], Mode: e.mode & 07777,
 		UID: e.uid, GID: e.gid, Size: e.size, ModTime: e.mtime,
-		Layer: layer, Index: i, ContentLayer: layer, ContentIndex: i,
+		Layer: layer, Index: i, ContentLayer: layer, ContentIndex: i, Sparse: e.flags&eSparse != 0,
 	}
 	switch e.kind {
 	case kSymlink, kHardlink:

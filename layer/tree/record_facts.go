@@ -338,6 +338,20 @@ func (r *recorder) currentName() string {
 	return ""
 }
 
+// nonNil makes empty lists empty rather than nil, so that they are []
+// in JSON, never null.
+func nonNil[A, B, C any](a *[]A, b *[]B, c *[]C) {
+	if *a == nil {
+		*a = []A{}
+	}
+	if *b == nil {
+		*b = []B{}
+	}
+	if *c == nil {
+		*c = []C{}
+	}
+}
+
 // finish builds the Layer's lists and drops what only walking needed.
 func (r *recorder) finish(size int64) *Layer {
 	l := r.layer
@@ -361,6 +375,7 @@ func (r *recorder) finish(size int64) *Layer {
 		l.Facts.Flagged = append(l.Facts.Flagged, fl)
 	}
 	l.Findings, l.OmittedFindings = r.findings.list, r.findings.omitted
+	nonNil(&l.Facts.Largest, &l.Facts.Flagged, &l.Findings)
 	l.names.compact()
 	l.entries = append(make([]entry, 0, len(l.entries)), l.entries...)
 	l.nodeFlag = append(make([]uint8, 0, len(l.nodeFlag)), l.nodeFlag...)

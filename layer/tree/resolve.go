@@ -156,7 +156,7 @@ func (img *Image) entry(n uint32) Entry {
 	out.ContentPath = l.names.path(l.entries[nd.entry].node)
 	if cl, ce, ok := img.content(n); ok && (cl != int(nd.layer) || ce != nd.entry) {
 		c := img.layers[cl].entryInfo(int(ce), cl)
-		out.Size, out.Digest = c.Size, c.Digest
+		out.Size, out.Digest, out.Sparse = c.Size, c.Digest, c.Sparse
 		out.ContentLayer, out.ContentIndex, out.ContentPath = cl, int(ce), c.Path
 	}
 	return out

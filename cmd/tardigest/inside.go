@@ -1,0 +1,213 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tardigest/tardigest/layer/tree"
+	"github.com/tardigest/tardigest/report"
+	"github.com/tardigest/tardigest/tarball"
+)
+
+// platformFlag picks an image by platform, for the commands that show
+// one image's files.
+func platformFlag() cli.Flag {
+	return &cli.StringFlag{Name: "platform", Usage: "only the image for `OS/ARCH[/VARIANT]`"}
+}
+
+func lsCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "ls",
+		Usage:     "list the files of an image, as tar -tv does, with the layer that wrote each",
+		ArgsUsage: "ARCHIVE [PATH...]",
+		Description: `Lists the image's merged filesystem: its layers applied in order, whiteouts
+and opaque directories included, as docker and containerd extract them,
+from the tar headers alone (nothing is extracted). Each line: mode,
+uid/gid, size, time (UTC), the layer that wrote the path (numbered base
+first, as in inspect and layers), the path, "-> target" for a symlink and
+"link to NAME" for a hard link. Without PATH, the root; a directory PATH
+lists its entries, -R everything below; symlinks are resolved inside the
+image, never on the host. --layer N lists what layer N's own tar holds
+instead, in tar order, whiteouts included. Names are escaped as in C.
+
+Exits 1 when a PATH does not exist (or is whited out).
+
+Examples:
+   tardigest ls image.tar
+   tardigest ls -R image.tar /etc
+   tardigest ls --layer 2 image.tar
+   tardigest ls -o json image.tar /usr/bin | jq '.[] | select(.mode >= 2048)'`,
+		Flags: flags(outputFlags(), []cli.Flag{
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "list directories recursively"},
+			&cli.IntFlag{Name: "layer", Value: -1, DefaultText: "all, merged", Usage: "list layer `N`'s own entries, whiteouts included"},
+			platformFlag(),
+		}, readFlags()),
+		Action: func(c *cli.Context) error { return runLs(c, e) },
+	}
+}
+
+func runLs(c *cli.Context, e env) error {
+	output, err := outputMode(c)
+	if err != nil {
+		return err
+	}
+	res, _, image, err := load(c, e)
+	if err != nil {
+		return err
+	}
+	if image, err = contentImage(c, res, image); err != nil {
+		return err
+	}
+	paths := c.Args().Tail()
+	var rows []report.FileRow
+	var missing []error
+	if n := c.Int("layer"); n >= 0 {
+		l, err := res.LayerFiles(image, n)
+		if err != nil {
+			return err
+		}
+		rows = report.FileRows(underAny(l.Entries(), paths), n)
+	} else {
+		fs, err := res.Filesystem(image)
+		if err != nil {
+			return err
+		}
+		rows, missing = listMerged(fs, paths, c.Bool("recursive"))
+	}
+	if err := writeRows(c, output, rows, func() error { return report.Files(c.App.Writer, rows) }); err != nil {
+		return err
+	}
+	for _, m := range missing {
+		fmt.Fprintf(c.App.ErrWriter, "tardigest: ls: %v\n", m) // %q-quoted: no raw control characters
+	}
+	if len(missing) > 0 {
+		return exitError{code: exitMismatch}
+	}
+	return nil
+}
+
+// listMerged lists each path of the merged filesystem as ls does: a
+// directory's entries (everything below with recursive), anything else
+// itself. The paths that do not resolve are returned as errors.
+func listMerged(fs *tree.Image, paths []string, recursive bool) ([]report.FileRow, []error) {
+	if len(paths) == 0 {
+		paths = []string{"/"}
+	}
+	var rows []report.FileRow
+	var missing []error
+	for _, p := range paths {
+		self, err := fs.Lookup(p, false)
+		if err != nil {
+			missing = append(missing, err)
+			continue
+		}
+		if self.Type == tree.TypeDir || strings.HasSuffix(p, "/") {
+			list, err := fs.List(p, recursive)
+			if err != nil {
+				missing = append(missing, err)
+				continue
+			}
+			rows = append(rows, report.FileRows(list, -1)...)
+			continue
+		}
+		rows = append(rows, report.FileRows([]tree.Entry{self}, -1)...)
+	}
+	if rows == nil {
+		rows = []report.FileRow{}
+	}
+	return rows, missing
+}
+
+// underAny keeps the entries at or under one of paths (all without
+// paths); paths are compared cleaned, without a leading slash.
+func underAny(entries []tree.Entry, paths []string) []tree.Entry {
+	if len(paths) == 0 {
+		return entries
+	}
+	var out []tree.Entry
+	for _, e := range entries {
+		for _, p := range paths {
+			p = strings.Trim(p, "/")
+			if p == "" || e.Path == p || strings.HasPrefix(e.Path, p+"/") {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func layersCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "layers",
+		Usage:     "show what each layer of an image holds and changes, beside its step and diffID",
+		ArgsUsage: "ARCHIVE",
+		Description: `One row per layer, base first and numbered as inspect, ls --layer and the
+findings number them (docker history lists steps newest first and has no
+numbers; its empty steps make no layer): the step that made the layer,
+its diffID, the bytes of files it stores (SIZE) and its entries, the
+paths it ADDED, CHANGED (written over a lower layer's) and REMOVED, its
+WHITEOUTS (whiteout and opaque entries), RECLAIMABLE (the bytes it stores
+that the image never shows: overwritten or deleted later; squashing saves
+them) and FLAGGED files (setuid, setgid, world-writable, capabilities,
+extended attributes). Counts are of non-directory paths.
+
+Examples:
+   tardigest layers image.tar
+   tardigest layers --no-trunc --image busybox:latest multi.tar
+   tardigest layers -o json image.tar | jq '.[] | select(.reclaimable > 0)'`,
+		Flags: flags(outputFlags(), tableFlags(platformFlag()), readFlags()),
+		Action: func(c *cli.Context) error {
+			output, err := outputMode(c)
+			if err != nil {
+				return err
+			}
+			res, _, image, err := load(c, e)
+			if err != nil {
+				return err
+			}
+			if image, err = contentImage(c, res, image); err != nil {
+				return err
+			}
+			rows := report.LayerRows(res.Images[image])
+			return writeRows(c, output, rows, func() error {
+				return report.Layers(c.App.Writer, rows, tableOptions(c, e))
+			})
+		},
+	}
+}
+
+// contentImage returns the image a content command shows: the one
+// --image and --platform select, or the archive's only image.
+func contentImage(c *cli.Context, res *tarball.Result, image int) (int, error) {
+	p := c.String("platform")
+	if p == "" {
+		return onlyImage(res, image)
+	}
+	var match []int
+	for i, img := range res.Images {
+		if (image < 0 || i == image) && (img.Platform == p || strings.HasPrefix(img.Platform, p+"/")) {
+			match = append(match, i)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return -1, usageError{fmt.Errorf("%w: no image for platform %q", tarball.ErrNoImage, p)}
+	case 1:
+		return match[0], nil
+	}
+	return -1, usageError{fmt.Errorf("%d images for platform %q; choose one with --image", len(match), p)}
+}
+
+// contentError gives the error of a path that cannot be shown its exit
+// code: 1, as ls and cat say "no such file".
+func contentError(err error) error {
+	switch {
+	case errors.Is(err, tree.ErrNotFound), errors.Is(err, tree.ErrNotDir), errors.Is(err, tree.ErrLoop):
+		return fmt.Errorf("%w: %v", tarball.ErrMissing, err)
+	}
+	return err
+}
