@@ -78,6 +78,9 @@ func Files(w io.Writer, rows []FileRow) error {
 		layerW = max(layerW, len(strconv.Itoa(r.Layer)))
 	}
 	ew := &errWriter{w: w}
+	if len(rows) == 0 {
+		return nil // as ls prints nothing for an empty directory
+	}
 	ew.printf("%-10s  %-*s  %*s  %-16s  %-*s  %s\n", "MODE", ownerW, "OWNER", sizeW, "SIZE", "MODIFIED (UTC)", layerW, "LAYER", "PATH")
 	for _, r := range rows {
 		ew.printf("%s  %-*s  %*d  %s  %-*d  %s\n", modeString(r.Type, r.Mode), ownerW, owner(r), sizeW, r.Size,

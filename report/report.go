@@ -268,6 +268,8 @@ func writeImage(ew *errWriter, i int, img *tarball.Image) {
 	}
 	if img.Artifact {
 		ew.printf("  artifact     yes (config %s): diffIDs not checked\n", img.ConfigMediaType)
+	} else {
+		writeContent(ew, img)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")

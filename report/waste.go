@@ -103,14 +103,14 @@ func Waste(w io.Writer, doc *WasteDoc) error {
 	}
 	ws := doc.Waste
 	ew.printf("image %d: %s\n", doc.Image, Escape(name))
-	ew.printf("reclaimable: %s of the %s stored in files (%s) are not visible in the image: squashing it saves exactly that\n",
+	ew.printf("reclaimable %s of %s stored in files (%s): hidden by later layers, what squashing saves\n",
 		HumanSize(ws.Reclaimable), HumanSize(ws.Stored), percent(ws.Reclaimable, ws.Stored))
 	if ws.Truncated {
 		ew.printf("(the max-files limit stopped the merge: these numbers cover the part merged)\n")
 	}
 	if len(ws.Paths) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "  RECLAIMABLE\tWRITTEN\tBY LAYERS\tPATH\n")
+		fmt.Fprintf(tw, "  RECLAIMABLE\tWRITES\tLAYERS\tPATH\n")
 		for _, p := range ws.Paths {
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", HumanSize(p.Reclaimable), len(p.Layers), joinInts(p.Layers), Escape(p.Path))
 		}

@@ -64,7 +64,10 @@ func runLs(c *cli.Context, e env) error {
 	paths := c.Args().Tail()
 	var rows []report.FileRow
 	var missing []error
-	if n := c.Int("layer"); n >= 0 {
+	if n := c.Int("layer"); c.IsSet("layer") {
+		if count := len(res.Images[image].Layers); n < 0 || n >= count {
+			return usageError{fmt.Errorf("--layer %d: the image has %d layers, numbered from 0", n, count)}
+		}
 		l, err := res.LayerFiles(image, n)
 		if err != nil {
 			return err

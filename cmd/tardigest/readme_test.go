@@ -55,3 +55,44 @@ func relToRepo(paths []string) []string {
 	}
 	return out
 }
+
+// TestReadmeWhatIsInside keeps the examples of the README's "What is
+// inside" section true: every "$ tardigest ..." line of its blocks, run
+// from the repository root, prints exactly the lines that follow it.
+func TestReadmeWhatIsInside(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "\n## What is inside\n")
+	if i < 0 {
+		t.Fatal("README has no What is inside section")
+	}
+	s = s[i+1:]
+	s = s[:strings.Index(s[3:], "\n## ")+3]
+	commands := 0
+	for _, block := range strings.Split(s, "```\n")[1:] {
+		if !strings.HasPrefix(block, "$ tardigest ") {
+			continue // the text between blocks
+		}
+		for _, run := range strings.Split(block, "$ tardigest ")[1:] {
+			line, want, _ := strings.Cut(run, "\n")
+			args := strings.Fields(line)
+			for k, a := range args {
+				if strings.HasPrefix(a, "testdata/") {
+					args[k] = filepath.Join("..", "..", a)
+				}
+			}
+			_, got, stderr := runCLI(t, nil, args...)
+			got = strings.ReplaceAll(got, "../../", "")
+			if got != want {
+				t.Errorf("README: tardigest %s is stale (stderr %q); it now prints:\n%s", line, stderr, got)
+			}
+			commands++
+		}
+	}
+	if commands < 5 {
+		t.Errorf("found %d commands in What is inside, want at least 5", commands)
+	}
+}

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tardigest/tardigest/tarball"
+)
+
+// writeContent prints what an image's merged filesystem holds: its OS,
+// its totals and what squashing would save, or why they are not known.
+func writeContent(ew *errWriter, img *tarball.Image) {
+	c := img.Content
+	if c == nil {
+		ew.printf("  files        not known: %s\n", whyNoContent(img))
+		return
+	}
+	ew.printf("  os           %s\n", osLine(c))
+	parts := []string{fmt.Sprintf("%s (%s)", plural(c.Files, "file"), HumanSize(c.Size))}
+	for _, p := range []struct {
+		n            int
+		one, several string
+	}{{c.Dirs, "directory", "directories"}, {c.Symlinks, "symlink", "symlinks"}, {c.Hardlinks, "hard link", "hard links"}, {c.Other, "other", "others"}} {
+		switch {
+		case p.n == 1:
+			parts = append(parts, "1 "+p.one)
+		case p.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.several))
+		}
+	}
+	ew.printf("  files        %s\n", strings.Join(parts, ", "))
+	if c.Truncated {
+		ew.printf("               (the max-files limit stopped the merge: the counts cover the part merged)\n")
+	}
+	ew.printf("  waste        %s of %s hidden by later layers (squashing saves it); dive efficiency %.2f%%\n",
+		HumanSize(c.Waste.Reclaimable), HumanSize(c.Waste.Stored), 100*c.Dive.Efficiency)
+}
+
+// osLine is the image's OS as its os-release file says it.
+func osLine(c *tarball.ImageContent) string {
+	os := c.OS
+	if os == nil {
+		return "unknown: no etc/os-release or usr/lib/os-release"
+	}
+	where := fmt.Sprintf("%s in layer %d", Escape(os.Path), os.Layer)
+	name := os.PrettyName
+	if name == "" {
+		name = strings.TrimSpace(os.ID + " " + os.VersionID)
+	}
+	switch {
+	case os.Unread != "":
+		return fmt.Sprintf("unknown: %s was %s", where, os.Unread)
+	case name == "":
+		return fmt.Sprintf("unknown: %s names none", where)
+	}
+	return fmt.Sprintf("%s (%s)", Escape(name), where)
+}
+
+// whyNoContent says why an image's files are not known: the first layer
+// that was not read in full.
+func whyNoContent(img *tarball.Image) string {
+	for j, l := range img.Layers {
+		switch {
+		case !l.Present:
+			return fmt.Sprintf("layer %d is not in the archive", j)
+		case l.DiffID == "":
+			return fmt.Sprintf("layer %d does not decompress", j)
+		case l.Content == nil:
+			return fmt.Sprintf("layer %d is not a layer tar", j)
+		case l.Content.Truncated:
+			return fmt.Sprintf("layer %d was not read in full (see the findings)", j)
+		}
+	}
+	return "layer contents were not read"
+}
