@@ -4,6 +4,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Pipelining moves work to other goroutines so one blob can use more than
@@ -96,57 +97,80 @@ func (ra *readAhead) Close() error {
 	return nil
 }
 
-// asyncHash hashes on its own goroutine what Write hands it, copying into
-// large buffers so the writer can go on at once. The goroutine writes to
-// h, the diffID hash or a tee of it and Options.Content: the copies are
-// the goroutine's until it hands them back, so Content sees bytes that no
-// later Write can change.
-type asyncHash struct {
-	h    io.Writer
-	full chan []byte
-	free chan []byte
+// fanOut hands what Write is given to writers that each run on a
+// goroutine of their own (the diffID hash, and Options.Content beside
+// it), copying into large buffers so the writer can go on at once. A
+// buffer goes back to the free list once every writer is done with it:
+// until then no Write can change the bytes they read.
+type fanOut struct {
+	outs []chan *pipeBuf
+	free chan *pipeBuf
 	wg   sync.WaitGroup
-	buf  []byte
+	buf  *pipeBuf
 }
 
-func newAsyncHash(h io.Writer) *asyncHash {
-	a := &asyncHash{h: h, full: make(chan []byte, pipeBuffers), free: make(chan []byte, pipeBuffers)}
+// pipeBuf is one buffer and the number of writers still reading it.
+type pipeBuf struct {
+	b       []byte
+	readers atomic.Int32
+}
+
+func newFanOut(ws ...io.Writer) *fanOut {
+	a := &fanOut{free: make(chan *pipeBuf, pipeBuffers)}
 	for i := 0; i < pipeBuffers; i++ {
-		a.free <- make([]byte, 0, pipeBufSize)
+		a.free <- &pipeBuf{b: make([]byte, 0, pipeBufSize)}
 	}
 	a.buf = <-a.free
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		for b := range a.full {
-			a.h.Write(b)
-			a.free <- b[:0]
-		}
-	}()
+	for _, w := range ws {
+		ch := make(chan *pipeBuf, pipeBuffers)
+		a.outs = append(a.outs, ch)
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			for pb := range ch {
+				w.Write(pb.b)
+				if pb.readers.Add(-1) == 0 {
+					pb.b = pb.b[:0]
+					a.free <- pb
+				}
+			}
+		}()
+	}
 	return a
 }
 
-func (a *asyncHash) Write(p []byte) (int, error) {
+func (a *fanOut) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		m := copy(a.buf[len(a.buf):cap(a.buf)], p)
-		a.buf = a.buf[:len(a.buf)+m]
+		b := a.buf.b
+		m := copy(b[len(b):cap(b)], p)
+		a.buf.b = b[:len(b)+m]
 		p = p[m:]
-		if len(a.buf) == cap(a.buf) {
-			a.full <- a.buf
+		if len(a.buf.b) == cap(a.buf.b) {
+			a.send()
 			a.buf = <-a.free
 		}
 	}
 	return n, nil
 }
 
-// finish flushes and stops the goroutine; everything written has then
-// reached h.
-func (a *asyncHash) finish() {
-	if len(a.buf) > 0 {
-		a.full <- a.buf
+// send hands the current buffer to every writer.
+func (a *fanOut) send() {
+	a.buf.readers.Store(int32(len(a.outs)))
+	for _, ch := range a.outs {
+		ch <- a.buf
 	}
-	close(a.full)
+}
+
+// finish flushes and stops the goroutines; everything written has then
+// reached every writer.
+func (a *fanOut) finish() {
+	if len(a.buf.b) > 0 {
+		a.send()
+	}
+	for _, ch := range a.outs {
+		close(ch)
+	}
 	a.wg.Wait()
 }
 

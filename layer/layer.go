@@ -111,7 +111,8 @@ type Options struct {
 	// for an uncompressed blob the blob itself. A tar reader placed here
 	// (such as layer/tree's Walker) reads the layer's files in the same
 	// pass. Write must not keep the slice; its errors are ignored. In
-	// pipelined mode it runs beside the diffID hash, on its goroutine.
+	// pipelined mode it runs on a goroutine of its own, beside the
+	// diffID hash's.
 	Content io.Writer
 }
 
@@ -403,14 +404,20 @@ func decompress(br *bufio.Reader, comp Compression, raw *count.Reader, lim Limit
 	var (
 		h               = sha256.New()
 		sink  io.Writer = h
-		async *asyncHash
+		async *fanOut
 	)
-	if opts.Content != nil {
+	switch {
+	case opts.Pipeline && opts.Content != nil:
+		// The hash and the content reader each on a goroutine.
+		async = newFanOut(h, opts.Content)
+		sink = async
+	case opts.Pipeline:
+		async = newFanOut(h)
+		sink = async
+	case opts.Content != nil:
 		sink = &tee{h: h, w: opts.Content}
 	}
-	if opts.Pipeline {
-		async = newAsyncHash(sink)
-		sink = async
+	if async != nil {
 		defer func() {
 			if async != nil {
 				async.finish()

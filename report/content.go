@@ -32,8 +32,8 @@ func writeContent(ew *errWriter, img *tarball.Image) {
 	if c.Truncated {
 		ew.printf("               (the max-files limit stopped the merge: the counts cover the part merged)\n")
 	}
-	ew.printf("  waste        %s of %s hidden by later layers (squashing saves it); dive efficiency %.2f%%\n",
-		HumanSize(c.Waste.Reclaimable), HumanSize(c.Waste.Stored), 100*c.Dive.Efficiency)
+	ew.printf("  waste        %s of %s in files hidden by later layers: squashing saves it (tardigest waste)\n",
+		HumanSize(c.Waste.Reclaimable), HumanSize(c.Waste.Stored))
 }
 
 // osLine is the image's OS as its os-release file says it.

@@ -59,13 +59,16 @@ type RuleVerdict struct {
 // BuildWaste assembles the waste report of image i, evaluating rules
 // (none: no CI verdicts).
 func BuildWaste(img *tarball.Image, i int, src string, rules []CIRule) *WasteDoc {
-	doc := &WasteDoc{SchemaVersion: SchemaVersion, Source: src, Image: i, Name: img.Name(), Waste: img.Content.Waste, Dive: img.Content.Dive}
+	doc := &WasteDoc{SchemaVersion: SchemaVersion, Source: src, Image: i, Name: img.Name(), Waste: img.Content.Waste}
+	if img.Content.Dive != nil {
+		doc.Dive = *img.Content.Dive
+	}
 	if len(rules) == 0 {
 		return doc
 	}
 	pass := true
 	for _, r := range rules {
-		v := evaluate(r, img.Content.Dive)
+		v := evaluate(r, doc.Dive)
 		pass = pass && v.Status != "fail"
 		doc.Rules = append(doc.Rules, v)
 	}

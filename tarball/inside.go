@@ -2,6 +2,7 @@ package tarball
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/tardigest/tardigest/layer/tree"
 )
@@ -23,8 +24,9 @@ type LayerContent struct {
 // thresholds written for dive.
 type ImageContent struct {
 	tree.ImageFacts
-	Waste tree.Waste      `json:"waste"`
-	Dive  tree.DiveReport `json:"dive"`
+	Waste tree.Waste `json:"waste"`
+	// Dive is absent unless ContentOptions.Dive asked for it.
+	Dive *tree.DiveReport `json:"dive,omitempty"`
 }
 
 // imageTrees is what the analysis keeps of an image's contents for
@@ -56,9 +58,8 @@ func (a *analysis) readContents() {
 		if !complete {
 			continue
 		}
-		opts := a.opts.treeOptions()
-		merged := tree.Merge(layers, opts)
-		img.Content = &ImageContent{ImageFacts: merged.Facts, Waste: merged.Waste, Dive: tree.Dive(layers, opts)}
+		merged, dive := a.merge(layers)
+		img.Content = &ImageContent{ImageFacts: merged.Facts, Waste: merged.Waste, Dive: dive}
 		for j := range img.Layers {
 			ch := merged.Layers[j]
 			img.Layers[j].Content.Changes = &ch
@@ -66,6 +67,25 @@ func (a *analysis) readContents() {
 		a.contentFindings(i, -1, merged.Findings, merged.OmittedFindings)
 		a.res.trees[i].merged = merged
 	}
+}
+
+// merge merges an image's layers and, when asked to, computes dive's
+// numbers beside it, on another goroutine: both only read the layers.
+func (a *analysis) merge(layers []*tree.Layer) (*tree.Image, *tree.DiveReport) {
+	opts := a.opts.treeOptions()
+	var dive *tree.DiveReport
+	var wg sync.WaitGroup
+	if a.opts.Content.Dive {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := tree.Dive(layers, opts)
+			dive = &d
+		}()
+	}
+	merged := tree.Merge(layers, opts)
+	wg.Wait()
+	return merged, dive
 }
 
 // layerContents attaches each layer's facts and findings; complete is

@@ -87,6 +87,9 @@ type ContentOptions struct {
 	// for comparing two images file by file. It costs about one more
 	// hash of every layer.
 	HashFiles bool
+	// Dive also computes dive's numbers for every image
+	// (ImageContent.Dive), which costs about as much as merging it.
+	Dive bool
 }
 
 // Progress counts the work of one Open or Read while it runs. Every field

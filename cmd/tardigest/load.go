@@ -129,5 +129,7 @@ func readOptions(c *cli.Context) tarball.Options {
 		},
 	}
 	opts.Content.Skip = !contentCommands[c.Command.Name]
+	// dive's numbers are in waste and in every fact JSON carries.
+	opts.Content.Dive = c.Command.Name == "waste" || c.String("output") == "json" || c.String("format") != ""
 	return opts
 }

@@ -50,7 +50,7 @@ func TestBudgetShared(t *testing.T) {
 			layers := walk(b)
 			total, truncated := 0, 0
 			for _, l := range layers {
-				total += len(l.entries)
+				total += l.entries.len()
 				if l.Facts.Truncated {
 					truncated++
 					if !hasKind(l, KindLimit) {

@@ -52,7 +52,7 @@ type Layer struct {
 
 	names    *names
 	nodeFlag []uint8 // per name node: nPresent, nWritten, ...
-	entries  []entry
+	entries  chunked[entry]
 	digests  [][32]byte        // per regular file when hashing, by entry.aux-1
 	captured map[uint32][]byte // entry index → body, for Options.Capture
 	hashed   bool
@@ -173,8 +173,8 @@ type Entry struct {
 // (by their .wh. names). Layer and ContentLayer are -1: a layer does not
 // know its place in an image.
 func (l *Layer) Entries() []Entry {
-	out := make([]Entry, len(l.entries))
-	for i := range l.entries {
+	out := make([]Entry, l.entries.len())
+	for i := 0; i < l.entries.len(); i++ {
 		out[i] = l.entryInfo(i, -1)
 		out[i].ContentPath = out[i].Path
 	}
@@ -183,7 +183,7 @@ func (l *Layer) Entries() []Entry {
 
 // entryInfo describes entry i as written in the layer.
 func (l *Layer) entryInfo(i, layer int) Entry {
-	e := &l.entries[i]
+	e := l.entries.at(int(i))
 	out := Entry{
 		Path: l.names.path(e.node), Type: kindTypes[e.kind], Mode: e.mode & 07777,
 		UID: e.uid, GID: e.gid, Size: e.size, ModTime: e.mtime,
@@ -191,7 +191,7 @@ func (l *Layer) entryInfo(i, layer int) Entry {
 	}
 	switch e.kind {
 	case kSymlink, kHardlink:
-		out.Linkname = string(arenaString(l.names.arena, e.aux))
+		out.Linkname = string(l.names.arena.str(e.aux))
 	case kFile:
 		if e.aux > 0 && int(e.aux) <= len(l.digests) {
 			d := l.digests[e.aux-1]

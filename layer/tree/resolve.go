@@ -22,7 +22,7 @@ var (
 func (img *Image) linkTarget(i uint32) []byte {
 	n := &img.nodes[i]
 	l := img.layers[n.layer]
-	return arenaString(l.names.arena, l.entries[n.entry].aux)
+	return l.names.arena.str(l.entries.at(int(n.entry)).aux)
 }
 
 // resolve walks path from directory start inside the image root: an
@@ -153,7 +153,7 @@ func (img *Image) entry(n uint32) Entry {
 	l := img.layers[nd.layer]
 	out := l.entryInfo(int(nd.entry), int(nd.layer))
 	out.Path = img.path(n)
-	out.ContentPath = l.names.path(l.entries[nd.entry].node)
+	out.ContentPath = l.names.path(l.entries.at(int(nd.entry)).node)
 	if cl, ce, ok := img.content(n); ok && (cl != int(nd.layer) || ce != nd.entry) {
 		c := img.layers[cl].entryInfo(int(ce), cl)
 		out.Size, out.Digest, out.Sparse = c.Size, c.Digest, c.Sparse
