@@ -256,6 +256,7 @@ func TestSchemasValidateAllFixtures(t *testing.T) {
 			// Not parallel: urfave/cli v2 writes its global HelpFlag on
 			// every run, so two apps running at once race.
 			t.Run(strings.TrimSuffix(c.Name, ".txt"), func(t *testing.T) {
+				c.SkipHeavy(t)
 				var flags []string
 				for k, v := range c.Limits {
 					if k != "max-index-depth" { // no flag for it

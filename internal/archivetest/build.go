@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -92,12 +93,8 @@ func (b *builder) eval(s *Section) (*value, error) {
 	}
 	v := &value{}
 	if m, ok := s.mod("layer"); ok {
-		t, err := layerTar(body)
-		if err != nil {
-			return nil, b.errf(s, "layer: %v", err)
-		}
-		v.diffID = sha256Digest(t)
-		if data, err = compress(m.Args[0], t); err != nil {
+		var err error
+		if data, v.diffID, err = buildLayer(m.Args[0], body); err != nil {
 			return nil, b.errf(s, "layer: %v", err)
 		}
 	}
@@ -200,13 +197,22 @@ func (b *builder) expand(s string) (string, error) {
 			if len(action) == 3 {
 				sep = action[2]
 			}
+			counted := strings.Contains(text, counter)
 			for k := 0; k < n; k++ {
 				if k > 0 {
 					out.WriteString(sep)
 				}
-				out.WriteString(text)
+				if counted {
+					out.WriteString(strings.ReplaceAll(text, counter, strconv.Itoa(k)))
+				} else {
+					out.WriteString(text)
+				}
 			}
 			s = rest
+			continue
+		}
+		if len(action) == 1 && action[0] == "n" {
+			out.WriteString(counter) // replaced by the enclosing repeat
 			continue
 		}
 		text, err := b.placeholder(action)
@@ -299,13 +305,60 @@ func (b *builder) placeholder(action []string) (string, error) {
 // epoch is the modification time of every entry, for reproducible bytes.
 var epoch = time.Unix(0, 0)
 
-// layerTar builds a layer tar from "path: content" lines.
-func layerTar(body string) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+// counter stands for {{n}} until the enclosing {{repeat}} replaces it
+// with the copy's number.
+const counter = "\x00{{n}}\x00"
+
+// buildLayer makes the bytes of a (layer C) section and its diffID. For
+// gzip and zstd the tar is compressed as it is written, never held
+// whole: a case may describe a layer of a million entries in a few
+// lines.
+func buildLayer(how, body string) ([]byte, string, error) {
+	if strings.Contains(body, counter) {
+		return nil, "", fmt.Errorf("{{n}} outside a {{repeat}}")
+	}
+	if how != "gzip" && how != "zstd" {
+		var t bytes.Buffer
+		if err := layerTar(body, &t); err != nil {
+			return nil, "", err
+		}
+		data, err := compress(how, t.Bytes())
+		return data, sha256Digest(t.Bytes()), err
+	}
+	var out bytes.Buffer
+	var zw io.WriteCloser = gzip.NewWriter(&out)
+	if how == "zstd" {
+		z, err := zstd.NewWriter(&out, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, "", err
+		}
+		zw = z
+	}
+	h := sha256.New()
+	if err := layerTar(body, io.MultiWriter(h, zw)); err != nil {
+		return nil, "", err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, "", err
+	}
+	return out.Bytes(), "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// layerTar writes a layer tar from "path: content" lines to w.
+func layerTar(body string, w io.Writer) error {
+	tw := tar.NewWriter(w)
 	for _, line := range strings.Split(body, "\n") {
 		line = strings.TrimRight(line, "\r")
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "!") {
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if err := directive(w, line); err != nil {
+				return err
+			}
 			continue
 		}
 		hdr := &tar.Header{ModTime: epoch, Mode: 0o644, Format: tar.FormatPAX}
@@ -322,22 +375,65 @@ func layerTar(body string) ([]byte, error) {
 		default:
 			name, c, ok := strings.Cut(line, ":")
 			if !ok {
-				return nil, fmt.Errorf("line %q: want path: content, path/, path -> target or path => target", clip(line))
+				return fmt.Errorf("line %q: want path: content, path/, path -> target or path => target", clip(line))
 			}
 			content = strings.TrimPrefix(c, " ")
 			hdr.Typeflag, hdr.Name, hdr.Size = tar.TypeReg, name, int64(len(content))
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
+			return err
 		}
 		if _, err := tw.Write([]byte(content)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
+	return tw.Close()
+}
+
+// directive writes what a "!" line of a layer asks for, bytes archive/tar
+// will not write: "!pax-size N", the header of a PAX extended header that
+// claims N bytes of records (what follows it is the next lines' bytes);
+// "!pax TEXT", a PAX extended header holding TEXT as it is ("\n" in it
+// is a newline), records well formed or not, for the next entry.
+func directive(w io.Writer, line string) error {
+	name, arg, _ := strings.Cut(line, " ")
+	switch name {
+	case "!pax-size":
+		n, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("line %q: %q is not a size", clip(line), arg)
+		}
+		return paxHeader(w, n)
+	case "!pax":
+		body := strings.ReplaceAll(arg, `\n`, "\n")
+		if err := paxHeader(w, int64(len(body))); err != nil {
+			return err
+		}
+		padded := make([]byte, (len(body)+511)/512*512)
+		copy(padded, body)
+		_, err := w.Write(padded)
+		return err
 	}
-	return buf.Bytes(), nil
+	return fmt.Errorf("line %q: the directives are !pax-size N and !pax TEXT", clip(line))
+}
+
+// paxHeader writes the header block of a PAX extended header of n bytes.
+func paxHeader(w io.Writer, n int64) error {
+	var blk [512]byte
+	copy(blk[0:], "PaxHeaders/x")
+	copy(blk[100:], "0000644\x00")
+	copy(blk[124:], fmt.Sprintf("%011o\x00", n))
+	copy(blk[136:], "00000000000\x00")
+	blk[156] = 'x'
+	copy(blk[257:], "ustar\x0000")
+	copy(blk[148:], "        ")
+	sum := 0
+	for _, c := range blk {
+		sum += int(c)
+	}
+	copy(blk[148:], fmt.Sprintf("%06o\x00 ", sum))
+	_, err := w.Write(blk[:])
+	return err
 }
 
 // compress compresses b as a layer would be.
