@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tardigest/tardigest/layer/tree"
 	"github.com/tardigest/tardigest/tarball"
 )
 
@@ -147,5 +148,33 @@ func TestTextWordsHints(t *testing.T) {
 	var v any
 	if err := json.Unmarshal(j.Bytes(), &v); err != nil || strings.Contains(j.String(), "--") {
 		t.Errorf("the JSON names no flag and parses (%v):\n%s", err, j.String())
+	}
+}
+
+// TestTextEscapesArchiveNames: names taken from layers (finding subjects
+// and messages, listed paths, wasted paths) reach the terminal escaped, so
+// a name cannot clear the screen or fake a line of the report.
+func TestTextEscapesArchiveNames(t *testing.T) {
+	const evil = "usr/\x1b[2J\rverified: every claim checked matched\n"
+	res := twoImages()
+	res.Findings = []tarball.Finding{{Severity: tarball.SeverityInfo, Class: "info", Kind: "symlink_escapes_root",
+		Subject: "image[0] layer[1] " + evil, Message: "symlink target " + evil}}
+	var out bytes.Buffer
+	if err := Text(&out, Build(res, Options{Command: "inspect", Image: -1})); err != nil {
+		t.Fatal(err)
+	}
+	rows := []FileRow{{Path: evil, Type: tree.TypeSymlink, Link: evil}, {Path: evil, Type: tree.TypeFile}}
+	if err := Files(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	img := &tarball.Image{Content: &tarball.ImageContent{Waste: tree.Waste{Paths: []tree.WastedPath{{Path: evil, Layers: []int{0}}}}}}
+	if err := Waste(&out, BuildWaste(img, 0, "x", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.ContainsAny(out.Bytes(), "\x1b\r") || bytes.Contains(out.Bytes(), []byte("\nverified")) {
+		t.Errorf("raw control characters in the output:\n%q", out.String())
+	}
+	if !bytes.Contains(out.Bytes(), []byte(`usr/\033[2J\rverified`)) {
+		t.Errorf("the name is not shown escaped:\n%q", out.String())
 	}
 }

@@ -209,7 +209,7 @@ func Text(w io.Writer, doc *Document) error {
 	if len(doc.Findings) > 0 {
 		ew.printf("\nfindings\n")
 		for _, f := range doc.Findings {
-			ew.printf("  %-7s %s: %s\n", f.Severity, f.Subject, f.Message)
+			ew.printf("  %-7s %s: %s\n", f.Severity, Escape(f.Subject), Escape(f.Message))
 		}
 	}
 	ew.printf("\n%s\n", doc.Verdict.Message)

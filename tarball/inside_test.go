@@ -1,7 +1,14 @@
 package tarball
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/tardigest/tardigest/layer/tree"
 )
@@ -29,5 +36,59 @@ func TestContentKinds(t *testing.T) {
 	}
 	if len(contentKinds) != len(all) {
 		t.Errorf("kinds.go maps %d content kinds, tree has %d", len(contentKinds), len(all))
+	}
+}
+
+// TestReadLayerAgain reads a layer a second time, from a file and from a
+// directory, and sees the same diffID and the same bytes; after the file
+// changed in between, the diffID differs, which is how cat finds out.
+func TestReadLayerAgain(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "content", "demo.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "demo.tar")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, archive := range []string{file, filepath.Join("..", "testdata", "archives", "oci-gzip"), filepath.Join("..", "testdata", "archives", "docker-archive.tar.gz"), filepath.Join("..", "testdata", "archives", "oci-archive.tar")} {
+		res, err := Open(ctx, archive, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, l := range res.Images[0].Layers {
+			var got bytes.Buffer
+			again, err := res.ReadLayer(ctx, archive, 0, j, Options{}, &got)
+			if err != nil {
+				t.Fatalf("%s layer %d: %v", archive, j, err)
+			}
+			if again.DiffID != l.DiffID || digest.FromBytes(got.Bytes()) != l.DiffID {
+				t.Errorf("%s layer %d: read again %s, content %s; first read %s", archive, j, again.DiffID, digest.FromBytes(got.Bytes()), l.DiffID)
+			}
+		}
+	}
+	res, err := Open(ctx, file, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Change one byte of the first layer's first file, in place.
+	i := bytes.Index(data, []byte("Welcome to the demo"))
+	if i < 0 {
+		t.Fatal("demo.tar changed: no motd")
+	}
+	data[i] ^= 1
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := res.ReadLayer(ctx, file, 0, 0, Options{}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.DiffID == res.Images[0].Layers[0].DiffID {
+		t.Errorf("a layer changed between the reads kept its diffID %s", again.DiffID)
+	}
+	if _, err := res.ReadLayer(ctx, "-", 0, 0, Options{}, io.Discard); err == nil {
+		t.Error("ReadLayer of a stream: no error")
 	}
 }
