@@ -168,7 +168,7 @@ func TestTextEscapesArchiveNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := &tarball.Image{Content: &tarball.ImageContent{Waste: tree.Waste{Paths: []tree.WastedPath{{Path: evil, Layers: []int{0}}}}}}
-	if err := Waste(&out, BuildWaste(img, 0, "x", nil)); err != nil {
+	if err := Waste(&out, BuildWaste(img, 0, "x", nil), 0); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.ContainsAny(out.Bytes(), "\x1b\r") || bytes.Contains(out.Bytes(), []byte("\nverified")) {

@@ -94,11 +94,11 @@ func evaluate(r CIRule, d tree.DiveReport) RuleVerdict {
 	return v
 }
 
-// Waste writes the report: the reclaimable bytes and the paths holding
-// most of them, then dive's block as dive --ci prints it (efficiency,
-// wasted bytes, inefficient files, rule results), so the two can be
-// compared line by line.
-func Waste(w io.Writer, doc *WasteDoc) error {
+// Waste writes the report: the reclaimable bytes and the top paths
+// holding most of them (all listed when top is 0), then dive's block as
+// dive --ci prints it (efficiency, wasted bytes, inefficient files, rule
+// results), so the two can be compared line by line.
+func Waste(w io.Writer, doc *WasteDoc, top int) error {
 	ew := &errWriter{w: w}
 	name := doc.Name
 	if name == "" {
@@ -111,13 +111,20 @@ func Waste(w io.Writer, doc *WasteDoc) error {
 	if ws.Truncated {
 		ew.printf("(the max-files limit stopped the merge: these numbers cover the part merged)\n")
 	}
-	if len(ws.Paths) > 0 {
+	paths := ws.Paths
+	if top > 0 && len(paths) > top {
+		paths = paths[:top]
+	}
+	if len(paths) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  RECLAIMABLE\tWRITES\tLAYERS\tPATH\n")
-		for _, p := range ws.Paths {
+		for _, p := range paths {
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", HumanSize(p.Reclaimable), len(p.Layers), joinInts(p.Layers), Escape(p.Path))
 		}
 		tw.Flush()
+	}
+	if n := len(ws.Paths) - len(paths); n > 0 {
+		ew.printf("  (%d more listed with --top 0 or -o json)\n", n)
 	}
 	d := doc.Dive
 	ew.printf("\ndive's numbers (dive v0.13.1 definitions):\n")

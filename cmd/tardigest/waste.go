@@ -50,6 +50,7 @@ Examples:
 			&cli.StringFlag{Name: "lowest-efficiency", Usage: "dive's lowestEfficiency `RATIO` (default 0.9 with --ci)"},
 			&cli.StringFlag{Name: "highest-wasted-bytes", Usage: "dive's highestWastedBytes `SIZE` (default disabled)"},
 			&cli.StringFlag{Name: "highest-user-wasted-percent", Usage: "dive's highestUserWastedPercent `RATIO` (default 0.1 with --ci)"},
+			&cli.IntFlag{Name: "top", Value: 10, Usage: "list the `N` paths that waste most (0: all listed, up to 100)"},
 			platformFlag(),
 		}, readFlags()),
 		Action: func(c *cli.Context) error { return runWaste(c, e) },
@@ -82,7 +83,7 @@ func runWaste(c *cli.Context, e env) error {
 	case "format":
 		err = report.Template(c.App.Writer, c.String("format"), doc)
 	default:
-		err = report.Waste(c.App.Writer, doc)
+		err = report.Waste(c.App.Writer, doc, c.Int("top"))
 	}
 	if err != nil {
 		return err
