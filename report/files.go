@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -77,16 +78,20 @@ func Files(w io.Writer, rows []FileRow) error {
 		sizeW = max(sizeW, len(strconv.FormatInt(r.Size, 10)))
 		layerW = max(layerW, len(strconv.Itoa(r.Layer)))
 	}
-	ew := &errWriter{w: w}
 	if len(rows) == 0 {
 		return nil // as ls prints nothing for an empty directory
 	}
+	bw := bufio.NewWriterSize(w, 64<<10) // a line per path: no write each
+	ew := &errWriter{w: bw}
 	ew.printf("%-10s  %-*s  %*s  %-16s  %-*s  %s\n", "MODE", ownerW, "OWNER", sizeW, "SIZE", "MODIFIED (UTC)", layerW, "LAYER", "PATH")
 	for _, r := range rows {
 		ew.printf("%s  %-*s  %*d  %s  %-*d  %s\n", modeString(r.Type, r.Mode), ownerW, owner(r), sizeW, r.Size,
 			time.Unix(r.ModTime, 0).UTC().Format("2006-01-02 15:04"), layerW, r.Layer, describe(r))
 	}
-	return ew.err
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
 }
 
 func owner(r FileRow) string { return fmt.Sprintf("%d/%d", r.UID, r.GID) }
