@@ -5,8 +5,6 @@ package layer
 import (
 	"bufio"
 	"io"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // GzipDecoder names the deflate implementation this build uses.
@@ -15,11 +13,7 @@ const GzipDecoder = "klauspost/compress (pure Go)"
 // NewGzipReader decodes a gzip stream of one or more members with this
 // build's decoder (see [GzipDecoder]). Nothing past the last member is
 // consumed from br; bytes there that do not start a member are an error.
+// File names and comments may be of any length.
 func NewGzipReader(br *bufio.Reader) (io.ReadCloser, error) {
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(true)
-	return zr, nil
+	return newGoGzipReader(br)
 }
