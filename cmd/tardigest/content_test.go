@@ -99,6 +99,82 @@ func TestMergedMatchesOracle(t *testing.T) {
 		checkLs(t, a, o)
 		checkLayers(t, a, o)
 		checkWaste(t, a, o)
+		checkFacts(t, a, o)
+	}
+}
+
+// checkFacts compares the merged filesystem's counts in inspect -o json
+// with the oracle's: paths by type, and the bytes of the files visible,
+// each file's bytes once however many hard links name them.
+func checkFacts(t *testing.T, a string, o *oracle) {
+	t.Helper()
+	var doc struct {
+		Images []struct {
+			Content struct {
+				Paths, Files, Dirs, Symlinks, Hardlinks, Other int
+				Size                                           int64
+			}
+		}
+	}
+	decodeRun(t, &doc, "inspect", "-o", "json", a)
+	var w struct {
+		Paths, Files, Dirs, Symlinks, Hardlinks, Other int
+		Size                                           int64
+	}
+	seen := map[*gnuEntry]bool{}
+	for _, n := range o.fs {
+		w.Paths++
+		switch {
+		case n.implied || n.e.Type == 'd':
+			w.Dirs++
+		case n.e.Type == '-':
+			w.Files++
+		case n.e.Type == 'h':
+			w.Hardlinks++
+		case n.e.Type == 'l':
+			w.Symlinks++
+		default:
+			w.Other++
+		}
+		if n.content != nil && (n.content.Type == '-') && !seen[n.content] {
+			seen[n.content] = true
+			w.Size += n.content.Size
+		}
+	}
+	if got := doc.Images[0].Content; fmt.Sprint(got) != fmt.Sprint(w) {
+		t.Errorf("%s: inspect counts %+v, the oracle %+v", a, got, w)
+	}
+}
+
+// TestOSMatchesOSRelease: the OS inspect reports is what os-release says,
+// read with GNU tar and a shell-like split of its lines.
+func TestOSMatchesOSRelease(t *testing.T) {
+	const demo = "../../testdata/content/demo.tar"
+	data, err := os.ReadFile(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(gnuTar(t, dockerLayers(t, data)[0], "-xOf", "-", "etc/os-release")), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			vars[k] = strings.Trim(v, `"`)
+		}
+	}
+	var doc struct {
+		Images []struct {
+			Content struct {
+				OS struct {
+					PrettyName string `json:"pretty_name"`
+					ID         string `json:"id"`
+					VersionID  string `json:"version_id"`
+				}
+			}
+		}
+	}
+	decodeRun(t, &doc, "inspect", "-o", "json", demo)
+	got := doc.Images[0].Content.OS
+	if got.PrettyName != vars["PRETTY_NAME"] || got.ID != vars["ID"] || got.VersionID != vars["VERSION_ID"] || got.PrettyName == "" {
+		t.Errorf("inspect says %+v; os-release says %v", got, vars)
 	}
 }
 
