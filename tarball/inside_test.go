@@ -92,3 +92,22 @@ func TestReadLayerAgain(t *testing.T) {
 		t.Error("ReadLayer of a stream: no error")
 	}
 }
+
+// TestSharedLayerWalkedOnce: a layer two images share is walked once, and
+// that one walk is merged into both.
+func TestSharedLayerWalkedOnce(t *testing.T) {
+	res, err := Open(context.Background(), filepath.Join("..", "testdata", "archives", "multi-image.tar"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, errA := res.LayerFiles(0, 0)
+	b, errB := res.LayerFiles(1, 0)
+	if errA != nil || errB != nil || a != b {
+		t.Fatalf("the shared base layer: %p, %v and %p, %v; want one walk", a, errA, b, errB)
+	}
+	for i := range res.Images {
+		if _, err := res.Filesystem(i); err != nil {
+			t.Errorf("image %d: %v", i, err)
+		}
+	}
+}
