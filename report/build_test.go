@@ -164,7 +164,15 @@ func TestTextEscapesArchiveNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := []FileRow{{Path: evil, Type: tree.TypeSymlink, Link: evil}, {Path: evil, Type: tree.TypeFile}}
-	if err := Files(&out, rows); err != nil {
+	walk := func(yield func(FileRow) error) error {
+		for _, r := range rows {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := Files(&out, walk); err != nil {
 		t.Fatal(err)
 	}
 	img := &tarball.Image{Content: &tarball.ImageContent{Waste: tree.Waste{Paths: []tree.WastedPath{{Path: evil, Layers: []int{0}}}}}}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -45,51 +47,96 @@ type FileRow struct {
 	ContentPath  string `json:"content_path,omitempty"`
 }
 
-// FileRows turns entries into rows. layer >= 0 says they are one layer's
-// own entries (tree.Layer.Entries), which do not know their position.
-func FileRows(entries []tree.Entry, layer int) []FileRow {
-	rows := make([]FileRow, 0, len(entries))
-	for _, e := range entries {
-		r := FileRow{Path: e.Path, Type: e.Type, Mode: e.Mode, UID: e.UID, GID: e.GID, Size: e.Size, ModTime: e.ModTime,
-			Link: e.Linkname, Digest: e.Digest, Layer: e.Layer}
-		if layer >= 0 {
-			r.Layer = layer
-		}
-		if e.Index >= 0 {
-			r.Index = &e.Index
-		}
-		if layer < 0 && e.Index >= 0 && (e.ContentLayer != e.Layer || e.ContentIndex != e.Index) {
-			r.ContentLayer, r.ContentPath = &e.ContentLayer, e.ContentPath
-		}
-		rows = append(rows, r)
+// FileRowOf turns an entry into a row. layer >= 0 says it is one
+// layer's own entry (tree.Layer.Walk), which does not know its position.
+func FileRowOf(e tree.Entry, layer int) FileRow {
+	r := FileRow{Path: e.Path, Type: e.Type, Mode: e.Mode, UID: e.UID, GID: e.GID, Size: e.Size, ModTime: e.ModTime,
+		Link: e.Linkname, Digest: e.Digest, Layer: e.Layer}
+	if layer >= 0 {
+		r.Layer = layer
 	}
-	return rows
+	if e.Index >= 0 {
+		r.Index = &e.Index
+	}
+	if layer < 0 && e.Index >= 0 && (e.ContentLayer != e.Layer || e.ContentIndex != e.Index) {
+		r.ContentLayer, r.ContentPath = &e.ContentLayer, e.ContentPath
+	}
+	return r
 }
 
-// Files writes rows as GNU tar -tv lists an archive (with
+// FileWalk gives the rows of a listing one at a time to yield, stopping
+// at its first error. A listing of a million paths is printed without
+// holding a million rows; a FileWalk may be called more than once.
+type FileWalk func(yield func(FileRow) error) error
+
+// Rows collects what walk gives.
+func Rows(walk FileWalk) ([]FileRow, error) {
+	rows := []FileRow{}
+	err := walk(func(r FileRow) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// Files writes the rows walk gives as GNU tar -tv lists an archive (with
 // --numeric-owner, times in UTC) under a header line, with the layer that
 // wrote each path before it: mode, owner, size, time, layer, path, and
 // "-> target" for a symbolic link or "link to NAME" for a hard link. A
-// directory's path ends with "/". Names are escaped (see Escape).
-func Files(w io.Writer, rows []FileRow) error {
-	ownerW, sizeW, layerW := len("OWNER"), len("SIZE"), len("LAYER")
-	for _, r := range rows {
+// directory's path ends with "/". Names are escaped (see Escape). It
+// walks twice: once for the column widths, once to print.
+func Files(w io.Writer, walk FileWalk) error {
+	ownerW, sizeW, layerW, n := len("OWNER"), len("SIZE"), len("LAYER"), 0
+	err := walk(func(r FileRow) error {
 		ownerW = max(ownerW, len(owner(r)))
 		sizeW = max(sizeW, len(strconv.FormatInt(r.Size, 10)))
 		layerW = max(layerW, len(strconv.Itoa(r.Layer)))
-	}
-	if len(rows) == 0 {
-		return nil // as ls prints nothing for an empty directory
+		n++
+		return nil
+	})
+	if err != nil || n == 0 {
+		return err // as ls prints nothing for an empty directory
 	}
 	bw := bufio.NewWriterSize(w, 64<<10) // a line per path: no write each
 	ew := &errWriter{w: bw}
 	ew.printf("%-10s  %-*s  %*s  %-16s  %-*s  %s\n", "MODE", ownerW, "OWNER", sizeW, "SIZE", "MODIFIED (UTC)", layerW, "LAYER", "PATH")
-	for _, r := range rows {
+	err = walk(func(r FileRow) error {
 		ew.printf("%s  %-*s  %*d  %s  %-*d  %s\n", modeString(r.Type, r.Mode), ownerW, owner(r), sizeW, r.Size,
 			time.Unix(r.ModTime, 0).UTC().Format("2006-01-02 15:04"), layerW, r.Layer, describe(r))
-	}
-	if ew.err != nil {
 		return ew.err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// FilesJSON writes the rows walk gives as one JSON array, indented as
+// JSONValue indents it, one row at a time.
+func FilesJSON(w io.Writer, walk FileWalk) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	sep := "[\n  "
+	err := walk(func(r FileRow) error {
+		one.Reset()
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+		bw.WriteString(sep)
+		bw.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+		sep = ",\n  "
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sep == "[\n  " {
+		bw.WriteString("[]\n")
+	} else {
+		bw.WriteString("\n]\n")
 	}
 	return bw.Flush()
 }

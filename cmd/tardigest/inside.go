@@ -62,8 +62,8 @@ func runLs(c *cli.Context, e env) error {
 		return err
 	}
 	paths := c.Args().Tail()
-	var rows []report.FileRow
-	var missing []error
+	var walk report.FileWalk
+	missing := map[int]error{}
 	if n := c.Int("layer"); c.IsSet("layer") {
 		if count := len(res.Images[image].Layers); n < 0 || n >= count {
 			return usageError{fmt.Errorf("--layer %d: the image has %d layers, numbered from 0", n, count)}
@@ -72,19 +72,32 @@ func runLs(c *cli.Context, e env) error {
 		if err != nil {
 			return err
 		}
-		rows = report.FileRows(underAny(l.Entries(), paths), n)
+		walk = layerWalk(l, n, paths)
 	} else {
 		fs, err := res.Filesystem(image)
 		if err != nil {
 			return err
 		}
-		rows, missing = listMerged(fs, paths, c.Bool("recursive"))
+		walk = mergedWalk(fs, paths, c.Bool("recursive"), missing)
 	}
-	if err := writeRows(c, output, rows, func() error { return report.Files(c.App.Writer, rows) }); err != nil {
+	switch output {
+	case "json":
+		err = report.FilesJSON(c.App.Writer, walk)
+	case "format":
+		var rows []report.FileRow
+		if rows, err = report.Rows(walk); err == nil {
+			err = report.Template(c.App.Writer, c.String("format"), rows)
+		}
+	default:
+		err = report.Files(c.App.Writer, walk)
+	}
+	if err != nil {
 		return err
 	}
-	for _, m := range missing {
-		fmt.Fprintf(c.App.ErrWriter, "tardigest: ls: %v\n", m) // %q-quoted: no raw control characters
+	for k := range len(paths) {
+		if m := missing[k]; m != nil {
+			fmt.Fprintf(c.App.ErrWriter, "tardigest: ls: %v\n", m) // %q-quoted: no raw control characters
+		}
 	}
 	if len(missing) > 0 {
 		return exitError{code: exitMismatch}
@@ -92,55 +105,60 @@ func runLs(c *cli.Context, e env) error {
 	return nil
 }
 
-// listMerged lists each path of the merged filesystem as ls does: a
+// mergedWalk lists each path of the merged filesystem as ls does: a
 // directory's entries (everything below with recursive), anything else
-// itself. The paths that do not resolve are returned as errors.
-func listMerged(fs *tree.Image, paths []string, recursive bool) ([]report.FileRow, []error) {
+// itself; the paths that do not resolve go to missing, by position.
+func mergedWalk(fs *tree.Image, paths []string, recursive bool, missing map[int]error) report.FileWalk {
 	if len(paths) == 0 {
 		paths = []string{"/"}
 	}
-	var rows []report.FileRow
-	var missing []error
-	for _, p := range paths {
-		self, err := fs.Lookup(p, false)
-		if err != nil {
-			missing = append(missing, err)
-			continue
-		}
-		if self.Type == tree.TypeDir || strings.HasSuffix(p, "/") {
-			list, err := fs.List(p, recursive)
+	return func(yield func(report.FileRow) error) error {
+		each := func(e tree.Entry) error { return yield(report.FileRowOf(e, -1)) }
+		for k, p := range paths {
+			self, err := fs.Lookup(p, false)
 			if err != nil {
-				missing = append(missing, err)
+				missing[k] = err
 				continue
 			}
-			rows = append(rows, report.FileRows(list, -1)...)
-			continue
-		}
-		rows = append(rows, report.FileRows([]tree.Entry{self}, -1)...)
-	}
-	if rows == nil {
-		rows = []report.FileRow{}
-	}
-	return rows, missing
-}
-
-// underAny keeps the entries at or under one of paths (all without
-// paths); paths are compared cleaned, without a leading slash.
-func underAny(entries []tree.Entry, paths []string) []tree.Entry {
-	if len(paths) == 0 {
-		return entries
-	}
-	var out []tree.Entry
-	for _, e := range entries {
-		for _, p := range paths {
-			p = strings.Trim(p, "/")
-			if p == "" || e.Path == p || strings.HasPrefix(e.Path, p+"/") {
-				out = append(out, e)
-				break
+			if self.Type != tree.TypeDir && !strings.HasSuffix(p, "/") {
+				err = each(self)
+			} else if err = fs.Walk(p, recursive, each); errors.Is(err, tree.ErrNotDir) || errors.Is(err, tree.ErrNotFound) || errors.Is(err, tree.ErrLoop) {
+				missing[k], err = err, nil
+			}
+			if err != nil {
+				return err
 			}
 		}
+		return nil
 	}
-	return out
+}
+
+// layerWalk lists layer n's own entries at or under one of paths (all
+// without paths); paths are compared cleaned, without a leading slash.
+func layerWalk(l *tree.Layer, n int, paths []string) report.FileWalk {
+	return func(yield func(report.FileRow) error) error {
+		return l.Walk(func(e tree.Entry) error {
+			if !underAny(e.Path, paths) {
+				return nil
+			}
+			return yield(report.FileRowOf(e, n))
+		})
+	}
+}
+
+// underAny reports whether p is at or under one of paths (true without
+// paths).
+func underAny(p string, paths []string) bool {
+	if len(paths) == 0 {
+		return true
+	}
+	for _, q := range paths {
+		q = strings.Trim(q, "/")
+		if q == "" || p == q || strings.HasPrefix(p, q+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func layersCommand(e env) *cli.Command {

@@ -173,12 +173,25 @@ type Entry struct {
 // (by their .wh. names). Layer and ContentLayer are -1: a layer does not
 // know its place in an image.
 func (l *Layer) Entries() []Entry {
-	out := make([]Entry, l.entries.len())
-	for i := 0; i < l.entries.len(); i++ {
-		out[i] = l.entryInfo(i, -1)
-		out[i].ContentPath = out[i].Path
-	}
+	out := make([]Entry, 0, l.entries.len())
+	l.Walk(func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
 	return out
+}
+
+// Walk calls fn with the entries Entries returns, in tar order, one at a
+// time, and stops at fn's first error, which it returns.
+func (l *Layer) Walk(fn func(Entry) error) error {
+	for i := 0; i < l.entries.len(); i++ {
+		e := l.entryInfo(i, -1)
+		e.ContentPath = e.Path
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // entryInfo describes entry i as written in the layer.
