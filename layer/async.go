@@ -186,11 +186,11 @@ func (t *tee) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// sidecar gives content the chunks of a slice on a goroutine of its own,
-// in step with the caller, who hashes each chunk meanwhile: the slice is
+// sidecar gives content the spans of a slice on a goroutine of its own,
+// in step with the caller, who hashes each span meanwhile: the slice is
 // written to by no one, so nothing is copied, and content never lags more
-// than the chunk being hashed (a mapping's pages can be dropped behind
-// both).
+// than the span being hashed (a mapping's pages dropped behind the hash
+// are faulted in again by content at most a span at a time).
 type sidecar struct {
 	chunks chan []byte
 	done   chan struct{}
@@ -207,7 +207,7 @@ func newSidecar(content io.Writer) *sidecar {
 	return s
 }
 
-// start hands content the next chunk; wait returns once it is read.
+// start hands content the next span; wait returns once it is read.
 func (s *sidecar) start(c []byte) { s.chunks <- c }
 func (s *sidecar) wait()          { <-s.done }
 

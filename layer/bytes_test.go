@@ -28,6 +28,7 @@ func TestComputeBytesMatchesCompute(t *testing.T) {
 	}{
 		{"empty", nil, ""},
 		{"uncompressed", big, ""},
+		{"uncompressed, several spans", bytes.Repeat(big, 10), ""},
 		{"gzip", gz.Bytes(), ""},
 		{"sha512", big, digest.SHA512},
 	}

@@ -117,6 +117,10 @@ func Detect(magic []byte) Compression {
 	return None
 }
 
+// sideSpan is the span of a mapped blob handed at once to a content
+// reader on its own goroutine (ComputeBytes with Pipeline and Content).
+const sideSpan = 16 * bufSize
+
 // bufSize is the size of the copy buffers; large enough that per-call
 // overhead vanishes against hashing.
 const bufSize = 256 << 10
@@ -254,19 +258,27 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 	}
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
+			if side != nil && off > 0 {
+				side.wait()
+			}
 			return Result{}, err
 		}
+		if side != nil && off%sideSpan == 0 {
+			// One hand-off per span, not per chunk: the content reader
+			// is at most a span behind the hash.
+			if off > 0 {
+				side.wait()
+			}
+			side.start(b[off:min(off+sideSpan, len(b))])
+		}
 		chunk := b[off:min(off+bufSize, len(b))]
-		if side != nil {
-			side.start(chunk)
-		}
 		sink.Write(chunk)
-		if side != nil {
-			side.wait()
-		}
 		if onRead != nil {
 			onRead(len(chunk))
 		}
+	}
+	if side != nil && len(b) > 0 {
+		side.wait()
 	}
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
