@@ -20,8 +20,8 @@ func twoImages() *tarball.Result {
 	return &tarball.Result{
 		Archive: tarball.Archive{Container: tarball.ContainerTar, Format: tarball.FormatDockerArchive},
 		Images: []*tarball.Image{
-			{Sources: []string{"manifest.json[0]"}, RepoTags: []string{"a:1"}, Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
-			{Sources: []string{"manifest.json[1]"}, RepoTags: []string{"b:1"}, Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
+			{Sources: []string{"manifest.json[0]"}, RepoTags: []string{"a:1"}, ImageID: digest.FromString("a"), Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
+			{Sources: []string{"manifest.json[1]"}, RepoTags: []string{"b:1"}, ImageID: digest.FromString("b"), Registry: tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}},
 		},
 		Findings: []tarball.Finding{
 			{Severity: tarball.SeverityError, Class: "mismatch", Kind: "diff_id_mismatch", Subject: "image[1] layer[0]", Image: at(1), Message: "m", Err: tarball.ErrMismatch},
@@ -98,19 +98,54 @@ func TestAddProof(t *testing.T) {
 	}
 }
 
-func TestRegistryLine(t *testing.T) {
+// TestTextImageHeader checks the registry line and that every line of
+// an image header stays under the width: notes go beside a digest when
+// they fit, under it when not, and explanations only with Verbose.
+func TestTextImageHeader(t *testing.T) {
 	d := digest.FromString("index")
+	long := "not stored in this archive (its manifest was written by docker save (Docker 25-28, classic image store) over uncompressed layers)"
+	img := func(reg tarball.Registry, origin tarball.ManifestOrigin) *tarball.Image {
+		return &tarball.Image{RepoTags: []string{"a:1"}, ImageID: digest.FromString("config"), ConfigPath: "blobs/sha256/" + digest.FromString("config").Encoded(),
+			ManifestDigest: d, ManifestOrigin: origin, Registry: reg}
+	}
 	tests := []struct {
-		reg  tarball.Registry
-		want string
+		name    string
+		img     *tarball.Image
+		verbose bool
+		want    []string
+		notWant []string
 	}{
-		{tarball.Registry{Status: tarball.RegistryVerified, Digest: d, Reason: "stored and verified"}, "stored and verified: " + d.String()},
-		{tarball.Registry{Status: tarball.RegistryNotStored, Reason: "not stored in this archive (written by x)"}, "not stored in this archive (written by x): use --against"},
+		{"verified", img(tarball.Registry{Status: tarball.RegistryVerified, Digest: d, Reason: "stored and verified"}, tarball.OriginalManifest), false,
+			[]string{"  registry     " + d.String() + " (verified)\n", "  manifest     " + d.String() + " (as pushed)\n"}, []string{"classic store"}},
+		{"not stored", img(tarball.Registry{Status: tarball.RegistryProducerManifest, Reason: long}, tarball.ProducerManifest), false,
+			[]string{"  registry     not stored in this archive", "uncompressed layers): use --against\n", "               the producer's own, not the registry's\n"}, nil},
+		{"verbose", img(tarball.Registry{Status: tarball.RegistryVerified, Digest: d, Reason: "stored and verified"}, tarball.OriginalManifest), true,
+			[]string{"               the image ID of the classic store (docker images, docker load): sha256 of the config\n               bytes, blobs/sha256/", "               stored and verified\n"}, nil},
 	}
 	for _, tt := range tests {
-		if got := registryLine(tt.reg); got != tt.want {
-			t.Errorf("registryLine = %q, want %q", got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			res := &tarball.Result{Images: []*tarball.Image{tt.img}}
+			var b bytes.Buffer
+			if err := Text(&b, Build(res, Options{Command: "inspect", Image: -1, Verbose: tt.verbose})); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("text lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("text has %q:\n%s", w, out)
+				}
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if len(line) > textWidth && strings.Contains(line, " ") {
+					t.Errorf("line of %d characters: %q", len(line), line)
+				}
+			}
+		})
 	}
 }
 
@@ -131,13 +166,14 @@ func TestTextWordsHints(t *testing.T) {
 	if err := Text(&b, doc); err != nil {
 		t.Fatal(err)
 	}
+	text := strings.Join(strings.Fields(b.String()), " ") // unwrapped
 	for _, want := range []string{
 		"the registry digest of a:1 is not stored in this archive (written by x); a compressed layer digest",
 		"no registry digest given; pass --expect with the registry's digest to prove it",
 		"no manifest for platform (choose one with --platform)",
 		"neither captured nor stored; capture it where the registry is and pass it with --against",
 	} {
-		if !strings.Contains(b.String(), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
 	}

@@ -7,15 +7,16 @@ import (
 	"github.com/tardigest/tardigest/tarball"
 )
 
-// writeContent prints what an image's merged filesystem holds: its OS,
-// its totals and what squashing would save, or why they are not known.
-func writeContent(ew *errWriter, img *tarball.Image) {
+// writeContent prints what an image's merged filesystem holds, as fields
+// of its header: its OS, its totals and what squashing would save, or
+// why they are not known.
+func writeContent(f func(label, value, note, explain string), img *tarball.Image) {
 	c := img.Content
 	if c == nil {
-		ew.printf("  files        not known: %s\n", whyNoContent(img))
+		f("files", "not known: "+whyNoContent(img), "", "")
 		return
 	}
-	ew.printf("  os           %s\n", osLine(c))
+	f("os", osLine(c), "", "the os-release file the merged filesystem holds, symlinks resolved inside the image")
 	parts := []string{fmt.Sprintf("%s (%s)", plural(c.Files, "file"), HumanSize(c.Size))}
 	for _, p := range []struct {
 		n            int
@@ -28,12 +29,13 @@ func writeContent(ew *errWriter, img *tarball.Image) {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.several))
 		}
 	}
-	ew.printf("  files        %s\n", strings.Join(parts, ", "))
+	note := ""
 	if c.Truncated {
-		ew.printf("               (the max-files limit stopped the merge: the counts cover the part merged)\n")
+		note = "the max-files limit stopped the merge: the counts cover the part merged"
 	}
-	ew.printf("  waste        %s of %s in files hidden by later layers: squashing saves it (tardigest waste)\n",
-		HumanSize(c.Waste.Reclaimable), HumanSize(c.Waste.Stored))
+	f("files", strings.Join(parts, ", "), note, "the merged filesystem: the layers applied in order, whiteouts included (tardigest ls)")
+	f("waste", fmt.Sprintf("%s of %s in files hidden by later layers", HumanSize(c.Waste.Reclaimable), HumanSize(c.Waste.Stored)),
+		"what squashing saves", "bytes stored in a layer that a later layer overwrote or deleted (tardigest waste)")
 }
 
 // osLine is the image's OS as its os-release file says it.

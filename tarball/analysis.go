@@ -1,6 +1,7 @@
 package tarball
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -79,23 +80,33 @@ func (a *analysis) mismatch(k Kind, subject string, image int, field, declared, 
 	})
 }
 
+// format names the layout from the files at the archive's root.
+func (a *analysis) format(hasManifest, hasIndex, hasLayout, hasRepos bool) Format {
+	switch {
+	case a.isSkopeoDir():
+		return FormatSkopeoDir
+	case hasManifest && (hasIndex || hasLayout):
+		return FormatDockerOCI
+	case hasManifest:
+		return FormatDockerArchive
+	case hasIndex && a.res.Archive.Container == ContainerDirectory:
+		return FormatOCILayout
+	case hasIndex:
+		return FormatOCIArchive
+	case hasRepos:
+		return FormatDockerV1
+	}
+	return FormatUnknown
+}
+
 func (a *analysis) run() {
 	hasManifest, hasIndex := a.has("manifest.json"), a.has("index.json")
 	hasLayout, hasRepos := a.has("oci-layout"), a.has("repositories")
-	ar := &a.res.Archive
-	switch {
-	case hasManifest && (hasIndex || hasLayout):
-		ar.Format = FormatDockerOCI
-	case hasManifest:
-		ar.Format = FormatDockerArchive
-	case hasIndex && ar.Container == ContainerDirectory:
-		ar.Format = FormatOCILayout
-	case hasIndex:
-		ar.Format = FormatOCIArchive
-	case hasRepos:
-		ar.Format = FormatDockerV1
-	default:
-		ar.Format = FormatUnknown
+	a.res.Archive.Format = a.format(hasManifest, hasIndex, hasLayout, hasRepos)
+	a.checkLayoutLinks()
+	if a.res.Archive.Format == FormatSkopeoDir {
+		a.readSkopeoDir()
+		hasManifest = false // not docker save's manifest.json
 	}
 	if hasLayout {
 		a.checkLayoutFile()
@@ -122,11 +133,60 @@ func (a *analysis) run() {
 	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
 		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
 	}
+	a.noteCut()
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
 		return severityRank(a.res.Findings[i].Severity) < severityRank(a.res.Findings[j].Severity)
 	})
 	a.setRegistry()
 	a.keepContent()
+}
+
+// checkLayoutLinks refuses the symlinks of an OCI layout or a skopeo
+// dir: directory, whose blobs are files: an extracted docker save keeps
+// the links of its tar (a repeated layer is a link to the first), which
+// are followed inside the directory as in the tar.
+func (a *analysis) checkLayoutLinks() {
+	if a.res.Archive.Container != ContainerDirectory {
+		return
+	}
+	switch a.res.Archive.Format {
+	case FormatDockerArchive, FormatDockerOCI, FormatDockerV1:
+		return
+	}
+	// A symlink whose target leaves the directory was recorded as no
+	// link, with a bad_link finding: it is a symlink all the same.
+	links := map[string]bool{}
+	for _, f := range a.cat.findings {
+		links[f.Subject] = links[f.Subject] || f.Kind == kindBadLink.Name
+	}
+	for _, name := range a.cat.order {
+		if a.cat.entries[name].kind == kindSymlink || links[name] {
+			a.add(kindSymlinkInLayout, name, -1, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
+		}
+	}
+}
+
+// noteCut adds, when the tar ends without its end-of-archive marker, to
+// every finding of something missing that the archive looks truncated:
+// what is missing was most likely after the cut.
+func (a *analysis) noteCut() {
+	cut := false
+	for _, f := range a.res.Findings {
+		cut = cut || f.Kind == kindNoEndMarker.Name
+	}
+	if !cut {
+		return
+	}
+	for i := range a.res.Findings {
+		f := &a.res.Findings[i]
+		if f.Kind == kindNoImages.Name || errors.Is(f.Err, ErrMissing) {
+			const note = "; the archive looks truncated: it ends without its end-of-archive marker"
+			f.Message += note
+			if fe, ok := f.Err.(*findingError); ok {
+				fe.msg += note
+			}
+		}
+	}
 }
 
 func severityRank(s Severity) int {

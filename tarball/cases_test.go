@@ -44,7 +44,7 @@ func csOptions(c *archivetest.Case) tarball.Options {
 		case "max-expansion-ratio":
 			l.Layer.MaxExpansionRatio = v
 		case "max-zstd-window-bytes":
-			l.Layer.MaxZstdWindowBytes = uint64(v)
+			l.Layer.MaxWindowBytes = uint64(v)
 		case "max-files":
 			l.MaxFiles = int(v)
 		}

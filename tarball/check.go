@@ -19,8 +19,9 @@ import (
 // compression, ChainIDs and history.
 func (a *analysis) checkImage(i int, img *Image) {
 	prefix := fmt.Sprintf("image[%d]", i)
+	synthesised := a.skopeoSynthesised(img)
 	for j := range img.Layers {
-		a.checkLayerCompression(i, j, &img.Layers[j])
+		a.checkLayerCompression(i, j, &img.Layers[j], synthesised)
 	}
 	e := a.work[img].config
 	if e == nil {
@@ -84,13 +85,22 @@ func (a *analysis) checkImage(i int, img *Image) {
 
 // checkLayerCompression compares a layer's media type with the
 // compression its bytes show, and reports a stream that does not decode.
-func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
+//
+// A manifest skopeo made over a docker-archive's uncompressed layers
+// (synthesised) types them gzip: that is a warning, the manifest being
+// the copier's own.
+func (a *analysis) checkLayerCompression(i, j int, l *Layer, synthesised bool) {
 	if !l.Present {
 		return
 	}
 	subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 	want, isLayer := layerCompression(l.MediaType)
-	if l.MediaType != "" && isLayer && want != l.Compression {
+	switch {
+	case l.MediaType == "" || !isLayer || want == l.Compression:
+	case synthesised:
+		a.add(kindMediaTypeDiffers, subject, i, "compression (%s): the manifest says %s, the bytes are %s, as skopeo writes the layers of a docker-archive it copies",
+			l.MediaType, want, l.Compression)
+	default:
 		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", string(want), string(l.Compression))
 	}
 	e, _, _ := a.cat.lookup(l.Path)
@@ -183,8 +193,13 @@ func (a *analysis) checkBlobs() {
 			Compression: e.blob.Compression, Kind: blobKind(e),
 		})
 	}
+	subject := "blobs/"
+	if a.res.Archive.Format == FormatSkopeoDir {
+		a.skopeoUnreferenced()
+		subject = "archive"
+	}
 	if len(a.res.Unreferenced) > 0 {
-		a.add(kindUnreferencedBlobs, "blobs/", -1, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
+		a.add(kindUnreferencedBlobs, subject, -1, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
 	}
 }
 
@@ -204,14 +219,17 @@ func blobKind(e *entry) string {
 	if decodeStrict(e.data, &doc) != nil {
 		return "unknown"
 	}
-	if k, err := classify(&doc.manifestOrIndex); err == nil {
-		return string(k)
-	}
+	// A config and a legacy v1 JSON have a "config" key (the run
+	// settings), which classify would take for a manifest's: they are
+	// told first, and a manifest or index must say schemaVersion 2.
 	switch {
 	case doc.RootFS != nil:
 		return "config"
 	case doc.ID != "":
 		return "v1-json"
+	}
+	if k, err := classify(&doc.manifestOrIndex); err == nil && doc.SchemaVersion == 2 {
+		return string(k)
 	}
 	return "json"
 }

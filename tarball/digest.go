@@ -30,3 +30,13 @@ func ParseDigest(s string) (digest.Digest, error) {
 func blobPath(d digest.Digest) string {
 	return "blobs/" + string(d.Algorithm()) + "/" + d.Encoded()
 }
+
+// blobName is the name of the file that holds the blob with digest d in
+// the archive's layout: blobs/<alg>/<hex>, or in a skopeo dir: layout
+// <hex> (<hex>.manifest.json for a manifest).
+func (a *analysis) blobName(d digest.Digest) string {
+	if a.res.Archive.Format == FormatSkopeoDir {
+		return a.skopeoBlobName(d)
+	}
+	return blobPath(d)
+}

@@ -205,30 +205,6 @@ func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Lay
 	return layer
 }
 
-// normalizeName turns an image reference into its fully qualified form,
-// so "busybox:latest" and "docker.io/library/busybox:latest" compare
-// equal. It returns "" for a string that is not a name:tag reference.
-func normalizeName(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t@") {
-		return ""
-	}
-	repo, tag := s, "latest"
-	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
-		repo, tag = s[:i], s[i+1:]
-	}
-	first, rest, found := strings.Cut(repo, "/")
-	if !found || !(strings.ContainsAny(first, ".:") || first == "localhost") {
-		if !found {
-			repo = "docker.io/library/" + repo
-		} else {
-			repo = "docker.io/" + repo
-		}
-	} else if first == "docker.io" && !strings.Contains(rest, "/") {
-		repo = "docker.io/library/" + rest
-	}
-	return repo + ":" + tag
-}
-
 // crossCheckNames checks that manifest.json and index.json, where both
 // name the same tag, describe the same image.
 func (a *analysis) crossCheckNames() {

@@ -77,10 +77,14 @@ type Expectation struct {
 	// Messages say plainly what the digest is: one sentence per match,
 	// or one saying that nothing in the archive has it.
 	Messages []string `json:"messages"`
-	// Unprovable, when Digest did not verify, is the first image whose
-	// registry digest this archive cannot hold, and why: a hint to
-	// capture its manifest where the registry is.
+	// Unprovable, when Digest did not verify and no captured manifest was
+	// given, is the image whose registry digest this archive cannot hold
+	// (the selected one, else the first), and why: a hint to capture its
+	// manifest where the registry is.
 	Unprovable *Unprovable `json:"unprovable,omitempty"`
+	// ProvenBy names the captured file whose digest is Digest when a
+	// proof from it reached the archive's layers (see ExpectAll).
+	ProvenBy string `json:"proven_by,omitempty"`
 }
 
 // Unprovable is an image whose registry digest the archive cannot hold.
@@ -95,7 +99,47 @@ type Unprovable struct {
 
 // Expect explains what d names in the archive and whether it is a
 // manifest or index digest whose whole tree verified.
-func (r *Result) Expect(d digest.Digest) Expectation {
+func (r *Result) Expect(d digest.Digest) Expectation { return r.expect(d, -1, false) }
+
+// ExpectAll answers each expected digest as Expect does, about image (-1:
+// any), in agreement with proof when there is one: the digest the proof
+// starts from is verified exactly when the proof is proven, and names the
+// image the proof reached; a digest no captured file has says so. Neither
+// then points to capturing a manifest, which was done.
+func (r *Result) ExpectAll(expect []digest.Digest, proof *Proof, image int) []Expectation {
+	out := make([]Expectation, 0, len(expect))
+	for _, d := range expect {
+		e := r.expect(d, image, proof != nil)
+		if proof != nil {
+			e.Unprovable = nil
+			e.Messages = append(e.Messages, proofMessage(d, proof))
+			if proof.Expected && proof.FromDigest == d && proof.Proven {
+				e.Verified, e.ProvenBy = true, proof.From
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// proofMessage says what the proof tells of the expected digest d.
+func proofMessage(d digest.Digest, p *Proof) string {
+	switch {
+	case p.From == "":
+		return fmt.Sprintf("no captured file has digest %s", d)
+	case !p.Expected || p.FromDigest != d:
+		return fmt.Sprintf("the proof below starts from %s (%s), not from %s", p.From, p.FromDigest, d)
+	case p.Proven:
+		return fmt.Sprintf("%s is the digest of %s, and the proof below links it to image %d, %s", d, p.From, *p.Image, p.ImageName)
+	case p.Image != nil:
+		return fmt.Sprintf("%s is the digest of %s, but the proof below does not link it to image %d, %s", d, p.From, *p.Image, p.ImageName)
+	}
+	return fmt.Sprintf("%s is the digest of %s, but the proof below links it to no image of this archive", d, p.From)
+}
+
+// expect answers d about image (-1: any); proven says a proof answers
+// it too, which makes the hints of how to prove it moot.
+func (r *Result) expect(d digest.Digest, image int, proven bool) Expectation {
 	e := Expectation{Digest: d, Matches: r.Find(d), Messages: []string{}}
 	if e.Matches == nil {
 		e.Matches = []Match{}
@@ -107,9 +151,16 @@ func (r *Result) Expect(d digest.Digest) Expectation {
 	}
 	if len(e.Matches) == 0 {
 		e.Messages = append(e.Messages, fmt.Sprintf("no object in this archive has digest %s", d))
+		if !proven && r.Archive.Format == FormatSkopeoDir && len(r.Index) == 1 && r.Index[0].Kind == NodeManifest {
+			e.Messages = append(e.Messages, "a skopeo copy of a multi-platform tag keeps one platform's manifest, not the index the tag names, "+
+				"unless it copies them all: if this is such a tag's digest, copy every platform, or prove it from the index captured where the registry is")
+		}
 	}
 	if !e.Verified {
 		for i, img := range r.Images {
+			if image >= 0 && i != image {
+				continue
+			}
 			if reg := r.Registry(i); reg.Digest == "" {
 				e.Unprovable = &Unprovable{Image: i, Name: imageName(img), Registry: reg}
 				break
@@ -140,12 +191,12 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 	case "manifest":
 		img := r.Images[*m.Image]
 		if err := r.Err(*m.Image); err != nil {
-			return fmt.Sprintf("%s is the manifest digest of image %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
+			return fmt.Sprintf("%s is the manifest digest of %s, but the image did not verify: %v", d, imageName(img), firstLine(err)), false
 		}
 		if reg := r.Registry(*m.Image); reg.Status == RegistryProducerManifest {
 			return fmt.Sprintf("%s is the manifest digest of %s, not its registry digest, which is %s", d, imageName(img), reg.Reason), false
 		}
-		return fmt.Sprintf("%s is the manifest digest of image %s, and every blob under it verified", d, imageName(img)), true
+		return fmt.Sprintf("%s is the manifest digest of %s, and every blob under it verified", d, imageName(img)), true
 	case "index":
 		var present, failed []string
 		for i, img := range r.Images {

@@ -25,7 +25,7 @@ import (
 func fzOptions() tarball.Options {
 	return tarball.Options{Workers: 2, Limits: tarball.Limits{Layer: layer.Limits{
 		MaxUncompressedBytes: 8 << 20,
-		MaxZstdWindowBytes:   8 << 20,
+		MaxWindowBytes:       8 << 20,
 	}}}
 }
 

@@ -120,8 +120,8 @@ type Layer struct {
 	Digest digest.Digest `json:"digest,omitempty"`
 	// Size is the number of stored bytes.
 	Size int64 `json:"size"`
-	// Compression is detected from the bytes: none, gzip or zstd; "" when
-	// the layer is absent.
+	// Compression is detected from the bytes: none, gzip, zstd, bzip2 or
+	// xz; "" when the layer is absent.
 	Compression layer.Compression `json:"compression,omitempty"`
 	// DiffID is the sha256 of the uncompressed layer tar.
 	DiffID digest.Digest `json:"diff_id,omitempty"`

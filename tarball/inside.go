@@ -160,7 +160,7 @@ func init() {
 		kindInvalidTar, kindContentLimit, kindNameEscapesRoot, kindBadName, kindUnsupportedType, kindWhiteoutInvalid,
 		kindHardlinkMissing, kindHardlinkDir, kindParentNotDir,
 		kindAbsoluteName, kindDuplicateName, kindWhiteoutOdd, kindWhiteoutSameLayer, kindSparseEntry,
-		kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindNoEndMarker, kindTrailingData,
+		kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindLayerNoEndMarker, kindTrailingData,
 	} {
 		contentKinds[tree.Kind(k.Name)] = k
 	}

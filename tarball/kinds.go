@@ -31,11 +31,13 @@ var (
 	kindSymlinkInLayout = Kind{"symlink_in_layout", SeverityError, ErrMalformed, false, "a layout directory holds a symlink, which is never followed"}
 	kindBadEntry        = Kind{"bad_entry", SeverityError, ErrMalformed, true, "a blob a descriptor names is a directory, not a regular file, or a link loop"}
 	kindBlobIsLink      = Kind{"blob_is_link", SeverityError, ErrMalformed, false, "a layout blob is a link; layout blobs must be files"}
+	kindNoEndMarker     = Kind{"no_end_marker", SeverityWarning, nil, false, "the tar ends at an entry boundary without its end-of-archive marker: it may have been cut short"}
 
 	// The documents of the layouts.
 	kindInvalidJSON       = Kind{"invalid_json", SeverityError, ErrMalformed, true, "a JSON document (oci-layout, index.json, manifest.json, repositories, a config, manifest or v1 json) does not parse, or is over its size cap"}
 	kindMissingOCILayout  = Kind{"missing_oci_layout", SeverityWarning, nil, false, "index.json without an oci-layout file"}
 	kindUnsupportedLayout = Kind{"unsupported_layout", SeverityError, ErrUnsupported, false, "oci-layout names an imageLayoutVersion other than 1.0.0"}
+	kindSkopeoVersion     = Kind{"skopeo_dir_version", SeverityWarning, nil, false, "a skopeo dir: layout has no version file, or one skopeo does not write"}
 	kindNullIndex         = Kind{"null_index", SeverityInfo, nil, false, "index.json lists no manifests (Docker 25.0.0 writes null) and manifest.json describes the images"}
 	kindInvalidIndex      = Kind{"invalid_index", SeverityError, ErrMalformed, false, "index.json has no manifests array, and there is no manifest.json"}
 	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
@@ -56,7 +58,8 @@ var (
 
 	// The walk of index.json.
 	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
-	kindRepeatedDescriptor = Kind{"repeated_descriptor", SeverityWarning, nil, false, "an index lists a digest it listed before; the repeat is not walked again"}
+	kindRepeatedDescriptor = Kind{"repeated_descriptor", SeverityWarning, nil, false, "an index lists a digest it listed before, under no new name; the repeat is not walked again"}
+	kindSeveralNames       = Kind{"several_names", SeverityInfo, nil, false, "index.json lists one image under several names (tags), as docker save of two tags of one image does"}
 	kindUnknownBlob        = Kind{"unknown_blob", SeverityError, ErrMalformed, true, "an index entry's blob is neither an image index nor an image manifest (schema 1 is unsupported)"}
 	kindIndexCycle         = Kind{"index_cycle", SeverityError, ErrMalformed, false, "an index contains itself"}
 	kindIndexTooDeep       = Kind{"index_too_deep", SeverityError, ErrLimit, false, "indexes nest deeper than the max-index-depth limit"}
@@ -102,7 +105,7 @@ var (
 	kindSymlinkEscapesRoot = Kind{"symlink_escapes_root", SeverityInfo, nil, false, "a symlink's target leaves the image root (legal; resolved inside the root by tardigest, on the host by other tools)"}
 	kindThroughSymlink     = Kind{"written_through_symlink", SeverityInfo, nil, false, "a layer writes under a directory that is a symlink in the layers below"}
 	kindWhiteoutNoTarget   = Kind{"whiteout_no_target", SeverityInfo, nil, false, "a whiteout names a path no lower layer has"}
-	kindNoEndMarker        = Kind{"no_end_marker", SeverityInfo, nil, false, "a layer's tar ends without the two zero blocks of the end-of-archive marker"}
+	kindLayerNoEndMarker   = Kind{"layer_no_end_marker", SeverityInfo, nil, false, "a layer's tar ends without the two zero blocks of the end-of-archive marker (docker and containerd read it)"}
 	kindTrailingData       = Kind{"trailing_data", SeverityInfo, nil, false, "non-zero bytes follow a layer's end-of-archive marker"}
 	kindContentOmitted     = Kind{"content_findings_omitted", SeverityInfo, nil, false, "more findings of the same kinds were left out: at most 100 of each kind are listed per layer and per image"}
 
@@ -114,12 +117,12 @@ var (
 
 // kinds is the table of every Kind, in the order of the block above.
 var kinds = []Kind{
-	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink,
-	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
+	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink, kindNoEndMarker,
+	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindSkopeoVersion, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
 	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
 	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,
-	kindAbsentPlatform, kindRepeatedDescriptor, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
+	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
@@ -127,7 +130,7 @@ var kinds = []Kind{
 	kindInvalidTar, kindContentLimit, kindNameEscapesRoot, kindBadName, kindUnsupportedType, kindWhiteoutInvalid,
 	kindHardlinkMissing, kindHardlinkDir, kindParentNotDir,
 	kindAbsoluteName, kindDuplicateName, kindWhiteoutOdd, kindWhiteoutSameLayer, kindSparseEntry,
-	kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindNoEndMarker, kindTrailingData,
+	kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindLayerNoEndMarker, kindTrailingData,
 	kindContentOmitted,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }

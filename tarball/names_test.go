@@ -6,11 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 func TestParseDigest(t *testing.T) {
@@ -62,7 +65,9 @@ func TestNormalizeName(t *testing.T) {
 		{"localhost:5000/app:v1", "localhost:5000/app:v1"},
 		{"registry:5000/app", "registry:5000/app:latest"},
 		{"", ""},
-		{"busybox@sha256:" + strings.Repeat("ab", 32), ""},
+		{"busybox@sha256:" + strings.Repeat("ab", 32), "docker.io/library/busybox@sha256:" + strings.Repeat("ab", 32)},
+		{"localhost/tiny:v1", "localhost/tiny:v1"},
+		{":localhost/tiny", ""},
 		{"two words", ""},
 	}
 	for _, tt := range tests {
@@ -222,37 +227,62 @@ func TestClassify(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	id1, id2 := digest.FromString("config 1"), digest.FromString("config 2")
+	id1, id2, id3 := digest.FromString("config 1"), digest.FromString("config 2"), digest.FromString("config 3")
 	r := &Result{Images: []*Image{
-		{RepoTags: []string{"busybox:1.36"}, ImageID: id1},
-		{RefNames: []string{"v2"}, ContainerdNames: []string{"ghcr.io/org/app:v2"}, ImageID: id2, ManifestDigest: digest.FromString("manifest 2")},
+		{RepoTags: []string{"busybox:1.36"}, ImageID: id1, Platform: "linux/amd64"},
+		{RefNames: []string{"v2"}, ContainerdNames: []string{"ghcr.io/org/app:v2"}, ImageID: id2, ManifestDigest: digest.FromString("manifest 2"), Platform: "linux/arm64"},
+		{RefNames: []string{"localhost/tiny:v1"}, ImageID: id3, Platform: "linux/arm/v7"},
 	}}
 	tests := []struct {
-		ref  string
-		want int
+		ref, platform string
+		want          int
+		wantErr       string // in the error, when want is -1
 	}{
-		{"busybox:1.36", 0},
-		{"docker.io/library/busybox:1.36", 0},
-		{"v2", 1},
-		{"ghcr.io/org/app:v2", 1},
-		{id1.String(), 0},
-		{id2.Encoded()[:12], 1},
-		{"sha256:" + id2.Encoded()[:4], 1},
-		{digest.FromString("manifest 2").Encoded()[:8], 1},
-		{"busybox:1.37", -1},
-		{"", -1},
-		{id1.Encoded()[:3], -1}, // too short to be a prefix
+		{"busybox:1.36", "", 0, ""},
+		{"docker.io/library/busybox:1.36", "", 0, ""},
+		{"v2", "", 1, ""},
+		{"ghcr.io/org/app:v2", "", 1, ""},
+		{"localhost/tiny:v1", "", 2, ""},
+		{id1.String(), "", 0, ""},
+		{id2.Encoded()[:12], "", 1, ""},
+		{"sha256:" + id2.Encoded()[:4], "", 1, ""},
+		{digest.FromString("manifest 2").Encoded()[:8], "", 1, ""},
+		{"", "linux/arm64", 1, ""},
+		{"", "linux/aarch64", 1, ""},
+		{"", "linux/arm64/v8", 1, ""},
+		{"", "linux/arm", 2, ""},
+		{"busybox:1.36", "linux/amd64", 0, ""},
+		{"busybox:1.36", "linux/arm64", -1, `"busybox:1.36" and platform linux/arm64 matches no image`},
+		{"", "linux", -1, "matches no image"},
+		{"", "linux/s390x", -1, "matches no image"},
+		{"busybox:1.37", "", -1, "matches no image"},
+		{"", "", -1, "is empty"},
+		// A prefix too short to be taken says how long it must be.
+		{id1.Encoded()[:3], "", -1, "give at least 4 hex digits"},
+		// A bare tag is not a repository: "v1" is not docker.io/library/v1.
+		{"tiny:v1", "", -1, "matches no image"},
 	}
 	for _, tt := range tests {
-		got, err := r.Select(tt.ref)
-		if got != tt.want || (tt.want < 0) != errors.Is(err, ErrNoImage) {
-			t.Errorf("Select(%q) = %d, %v; want %d", tt.ref, got, err, tt.want)
+		got, err := r.Select(tt.ref, tt.platform)
+		if got != tt.want || (tt.want < 0) != errors.Is(err, ErrNoImage) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("Select(%q, %q) = %d, %v; want %d (%q)", tt.ref, tt.platform, got, err, tt.want, tt.wantErr)
 		}
 	}
-	// A prefix both image IDs share is refused, not resolved to the first.
+	// A prefix both image IDs share is refused, not resolved to the first,
+	// with the candidates and the digits that tell them apart.
 	same := &Result{Images: []*Image{{ImageID: digest.Digest("sha256:abcd1" + strings.Repeat("0", 59))}, {ImageID: digest.Digest("sha256:abcd2" + strings.Repeat("0", 59))}}}
-	if got, err := same.Select("abcd"); got != -1 || !errors.Is(err, ErrNoImage) || !strings.Contains(err.Error(), "matches 2 images") {
-		t.Errorf("ambiguous prefix: %d, %v", got, err)
+	_, err := same.Select("abcd", "")
+	var se *SelectError
+	if !errors.As(err, &se) || !slices.Equal(se.Matches, []int{0, 1}) || !strings.Contains(err.Error(), "matches 2 images; give at least 5 hex digits") {
+		t.Errorf("ambiguous prefix: %v", err)
+	}
+	// Two platforms of one tag: the candidates are listed.
+	multi := &Result{Images: []*Image{{RefNames: []string{"v1"}, Platform: "linux/amd64"}, {RefNames: []string{"v1"}, Platform: "linux/arm64"}}}
+	if _, err := multi.Select("v1", ""); !errors.As(err, &se) || !slices.Equal(se.Matches, []int{0, 1}) {
+		t.Errorf("ambiguous name: %v", err)
+	}
+	if got, err := multi.Select("v1", "linux/arm64"); got != 1 {
+		t.Errorf("name and platform: %d, %v", got, err)
 	}
 }
 
@@ -396,5 +426,27 @@ func TestOldRegularFileFlag(t *testing.T) {
 	e := cat.entries["oci-layout"]
 	if e == nil || e.kind != kindFile || string(e.data) != string(body) {
 		t.Fatalf("entry %+v, want a kept regular file", e)
+	}
+}
+
+// TestBlobKind checks what an unreferenced blob is said to be: a config
+// and a legacy v1 JSON both have a "config" key, and neither is a
+// manifest.
+func TestBlobKind(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"config", `{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[]}}`, "config"},
+		{"v1 json", `{"id":"` + strings.Repeat("a", 64) + `","config":{"Cmd":["/bin/sh"]}}`, "v1-json"},
+		{"manifest", `{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":2},"layers":[]}`, "manifest"},
+		{"index", `{"schemaVersion":2,"manifests":[]}`, "index"},
+		{"other json", `{"config":{}}`, "json"},
+		{"not json", `{`, "unknown"},
+	}
+	for _, tt := range tests {
+		e := &entry{data: []byte(tt.data), blob: layer.Result{Compression: layer.None}}
+		if got := blobKind(e); got != tt.want {
+			t.Errorf("%s: blobKind = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func (a *analysis) checkDescriptor(d *descriptor, subject string, image int, mis
 	if d.Size < 0 {
 		a.add(kindBadSize, subject, image, "negative size %d", d.Size)
 	}
-	p := blobPath(dg)
+	p := a.blobName(dg)
 	e, via, err := a.cat.lookup(p)
 	if err != nil {
 		if errors.Is(err, ErrMissing) {
@@ -142,6 +142,10 @@ type indexWalk struct {
 	walked  map[string]*IndexNode
 	under   map[string][]*Image
 	repeats int
+	// names are, in index.json, the names each digest is listed under,
+	// in order: a digest listed under several names is one image with
+	// several tags, which is normal.
+	names map[string][]string
 }
 
 // walkIndex checks each descriptor of an index and follows it. At depth
@@ -150,7 +154,7 @@ func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image
 	var (
 		nodes  []*IndexNode
 		images []*Image
-		iw     = indexWalk{walked: map[string]*IndexNode{}, under: map[string][]*Image{}}
+		iw     = indexWalk{walked: map[string]*IndexNode{}, under: map[string][]*Image{}, names: map[string][]string{}}
 	)
 	for i := range descs {
 		node, imgs := a.walkDescriptor(&descs[i], i, w, &iw)
@@ -160,7 +164,21 @@ func (a *analysis) walkIndex(descs []descriptor, w walk) ([]*IndexNode, []*Image
 	if iw.repeats > 0 {
 		a.add(kindRepeatedDescriptor, w.where, -1, "%d descriptors repeat a digest listed earlier in the same index", iw.repeats)
 	}
+	for _, n := range nodes {
+		if names := iw.names[n.Digest.String()]; n.RepeatOf == "" && len(names) > 1 {
+			a.add(kindSeveralNames, n.Where, -1, "index.json lists %s under %d names: %s", n.Digest, len(names), strings.Join(names, ", "))
+		}
+	}
 	return nodes, images
+}
+
+// topName is the name an index.json entry gives its image: its
+// containerd name, else its ref name; "" for none.
+func topName(top *topRef) string {
+	if top.ctrName != "" {
+		return top.ctrName
+	}
+	return top.refName
 }
 
 // walkDescriptor checks descriptor i of the index w stands in, and
@@ -176,7 +194,13 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 		node.RefName, node.ContainerdName = top.refName, top.ctrName
 	}
 	if first, seen := iw.walked[d.Digest]; seen {
-		iw.repeats++
+		// In index.json, a digest listed again under a new name is one
+		// more tag of the same image; anything else is a repeat.
+		if n := topName(top); w.depth == 0 && n != "" && !slices.Contains(iw.names[d.Digest], n) {
+			iw.names[d.Digest] = append(iw.names[d.Digest], n)
+		} else {
+			iw.repeats++
+		}
 		node.Digest, node.Present, node.Kind, node.RepeatOf = first.Digest, first.Present, first.Kind, first.Where
 		for _, img := range iw.under[d.Digest] {
 			a.name(img, top)
@@ -184,6 +208,9 @@ func (a *analysis) walkDescriptor(d *descriptor, i int, w walk, iw *indexWalk) (
 		return node, nil
 	}
 	iw.walked[d.Digest] = node
+	if n := topName(top); w.depth == 0 && n != "" {
+		iw.names[d.Digest] = []string{n}
+	}
 	// A platform manifest missing under a nested index is normal: a
 	// single-platform save of a multi-platform image keeps the index and
 	// leaves the other platforms out (moby #49473).
@@ -362,7 +389,7 @@ func (a *analysis) name(img *Image, ref *topRef) {
 	img.RefNames = appendUnique(img.RefNames, ref.refName)
 	img.ContainerdNames = appendUnique(img.ContainerdNames, ref.ctrName)
 	key := normalizeName(ref.ctrName)
-	if key == "" && ref.refName != "" && strings.ContainsAny(ref.refName, "/:") {
+	if r, ok := ParseRefName(ref.refName); key == "" && ok && r.Repository != "" {
 		key = normalizeName(ref.refName)
 	}
 	if key != "" {
@@ -397,7 +424,7 @@ func (a *analysis) fillFromManifest(i int, img *Image, doc *manifestOrIndex) {
 		lc := a.checkDescriptor(ld, subject, i, missing)
 		l := Layer{MediaType: ld.MediaType, ClaimedDigest: lc.digest, ClaimedSize: &ld.Size, Foreign: foreign, LinkTarget: lc.via}
 		if lc.digest != "" {
-			l.Path = blobPath(lc.digest)
+			l.Path = a.blobName(lc.digest)
 		}
 		if foreign && lc.entry == nil {
 			a.add(kindForeignLayer, subject, i, "non-distributable layer %s is not in the archive and cannot be checked offline; its urls are never fetched", lc.digest)

@@ -2,60 +2,43 @@ package tarball
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/klauspost/compress/zstd"
+	"strings"
 
 	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
 // outerReader detects whole-archive compression from the first bytes of
-// in and returns the tar stream, the container name and a closer. The
-// stream of a compressed archive is bounded like a layer's (size and
-// expansion ratio, against the bytes in has counted) and its errors carry
-// a class.
-func outerReader(in *count.Reader, limits Limits) (io.Reader, Container, func(), error) {
+// in, as docker load does (gzip, zstd, bzip2 or xz), and returns the tar
+// stream, the container and a closer. A compressed archive is decoded by
+// layer.NewReader, under the layer limits and the archive's budget (its
+// bytes are the archive's stored bytes), and every error of its stream
+// carries a class: a stream that does not decode is malformed, a bomb a
+// limit, wherever in the tar the damage falls. A plain tar is passed on
+// as it is, buffered.
+func outerReader(in *count.Reader, opts *Options) (io.Reader, Container, func(), error) {
 	br := bufio.NewReaderSize(in, 1<<20)
-	magic, _ := br.Peek(4)
-	comp := layer.Detect(magic)
-	var dec io.Reader
-	closer := func() {}
-	switch comp {
-	case layer.Gzip:
-		zr, err := layer.NewGzipReader(br)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%w: archive: gzip: %v", ErrMalformed, err)
-		}
-		dec, closer = zr, func() { zr.Close() }
-	case layer.Zstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(limits.Layer.MaxZstdWindowBytes),
-			zstd.WithDecoderMaxMemory(limits.Layer.MaxZstdWindowBytes))
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%w: archive: zstd: %v", ErrMalformed, err)
-		}
-		dec, closer = zr, zr.Close
-	default:
-		return br, ContainerTar, closer, nil
+	magic, _ := br.Peek(layer.MagicLen)
+	if layer.Detect(magic) == layer.None {
+		// No Reader takes the budget: each blob's Compute counts its
+		// own stored bytes (a plain tar file is read again, by blob).
+		return br, ContainerTar, func() {}, nil
 	}
-	return &outerStream{r: dec, in: in, comp: comp, lim: limits.Layer}, Container("tar+" + string(comp)), closer, nil
+	zr, err := layer.NewReader(br, opts.Limits.Layer, opts.budget)
+	if err != nil {
+		return nil, "", nil, outerError(err)
+	}
+	return &outerStream{r: zr}, Container("tar+" + string(zr.Compression())), func() { zr.Close() }, nil
 }
 
 // outerStream is the decompressed stream of an archive compressed as a
-// whole. It enforces the layer limits on the archive and gives every
-// decoder error a class, so a damaged archive is "malformed" and a bomb a
-// "limit", wherever in the tar the damage falls.
+// whole, its errors classed by outerError.
 type outerStream struct {
-	r    io.Reader
-	in   *count.Reader
-	comp layer.Compression
-	lim  layer.Limits
-	out  int64
-	err  error
+	r   io.Reader
+	err error
 }
 
 func (o *outerStream) Read(p []byte) (int, error) {
@@ -63,20 +46,25 @@ func (o *outerStream) Read(p []byte) (int, error) {
 		return 0, o.err
 	}
 	n, err := o.r.Read(p)
-	o.out += int64(n)
-	if lerr := o.lim.CheckExpansion(o.comp, o.out, o.in.N); lerr != nil {
-		o.err = fmt.Errorf("archive: %w", lerr)
-		return n, o.err
+	if err != nil && err != io.EOF {
+		o.err = outerError(err)
+		err = o.err
 	}
-	switch {
-	case err == nil || err == io.EOF:
-		return n, err
-	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
-		err = fmt.Errorf("%w: archive: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
-	case errors.Is(err, context.Canceled):
-	default:
-		err = fmt.Errorf("%w: archive: %s stream is corrupt: %v", ErrMalformed, o.comp, err)
-	}
-	o.err = err
 	return n, err
+}
+
+// outerError gives an error of the archive's decompressed stream its
+// class: a stream that does not decode is malformed; a limit (naming
+// its flag) and an unsupported construct keep theirs; an interrupt and
+// a read error of the file stay what they are.
+func outerError(err error) error {
+	switch {
+	case errors.Is(err, layer.ErrCorrupt):
+		return fmt.Errorf("%w: archive: %v", ErrMalformed, err)
+	case strings.Contains(err.Error(), "archive:"):
+		return err // the archive's budget names it already
+	case errors.Is(err, ErrLimit), errors.Is(err, ErrUnsupported):
+		return fmt.Errorf("archive: %w", err)
+	}
+	return err
 }

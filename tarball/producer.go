@@ -19,6 +19,13 @@ func (a *analysis) producer() string {
 		return "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
 	case FormatDockerArchive:
 		return a.dockerArchiveProducer()
+	case FormatSkopeoDir:
+		for _, img := range a.res.Images {
+			if a.skopeoSynthesised(img) {
+				return "skopeo copy from a docker-archive to dir: (containers/image)"
+			}
+		}
+		return "skopeo copy to dir: (containers/image)"
 	}
 	return ""
 }
@@ -38,14 +45,15 @@ func (a *analysis) uncompressed() bool {
 
 // setManifestOrigins says, for every image with a stored manifest, who
 // wrote it: Docker 25-28 writes a manifest of its own over uncompressed
-// layers (a ProducerManifest); any other stored manifest can be the
+// layers (a ProducerManifest), and so does skopeo copying a
+// docker-archive to dir:; any other stored manifest can be the
 // registry's (an OriginalManifest).
 func (a *analysis) setManifestOrigins() {
 	own := a.res.Archive.Format == FormatDockerOCI && a.uncompressed()
 	for _, img := range a.res.Images {
 		switch {
 		case img.ManifestDigest == "":
-		case own:
+		case own, a.skopeoSynthesised(img):
 			img.ManifestOrigin = ProducerManifest
 		default:
 			img.ManifestOrigin = OriginalManifest

@@ -64,10 +64,22 @@ func newLink(step string, status LinkStatus, declared, computed string, format s
 // Proof is the chain from a registry digest, through captured manifests,
 // to the layers of one image of the archive.
 type Proof struct {
+	// From is the captured file the chain starts from, and FromDigest
+	// the sha256 of its exact bytes; empty when no file has the expected
+	// digest.
+	From       string        `json:"from,omitempty"`
+	FromDigest digest.Digest `json:"from_digest,omitempty"`
+	// Expected is true when the chain starts at an expected registry
+	// digest: FromDigest is that digest. Without one, the chain is
+	// proven from the file's bytes only, and whether the registry knows
+	// them by FromDigest is left to the user.
+	Expected bool `json:"expected"`
 	// Image is the position of the image the chain reached; nil when it
-	// reached none.
-	Image *int   `json:"image,omitempty"`
-	Links []Link `json:"links"`
+	// reached none. ImageName names it: its first name, or its image ID,
+	// and its platform.
+	Image     *int   `json:"image,omitempty"`
+	ImageName string `json:"image_name,omitempty"`
+	Links     []Link `json:"links"`
 	// Proven is true when no link is broken and the chain reached the
 	// layers: config digest and every diffID proven.
 	Proven bool `json:"proven"`
@@ -166,6 +178,7 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 	if root < 0 {
 		return p, nil
 	}
+	p.From, p.FromDigest, p.Expected = docs[root].name, docs[root].digest, l.Status == LinkProven
 	manifest := &docs[root]
 	if manifest.kind == NodeIndex {
 		manifest, l = r.platformLink(&docs[root], docs, r.wantedPlatform(platform, image))
@@ -177,6 +190,9 @@ func (r *Result) Prove(files []Against, expect []digest.Digest, platform string,
 	img, l := r.configLink(manifest, image)
 	p.Links = append(p.Links, l)
 	p.Image = position(img)
+	if img >= 0 {
+		p.ImageName = imageName(r.Images[img])
+	}
 	if l.Status != LinkProven {
 		return p, nil
 	}
@@ -327,7 +343,14 @@ func diffIDLinks(x *Image, manifestLayers int) ([]Link, bool) {
 	if len(links) > 0 || (len(x.Layers) == 0 && manifestLayers > 0) {
 		return links, false
 	}
-	return []Link{newLink("config diff_ids -> layer bytes", LinkProven, "", "", "all %d diffIDs in the config match the uncompressed bytes of the archive's layers", len(x.Layers))}, true
+	msg := fmt.Sprintf("all %d diffIDs in the config match the uncompressed bytes of the archive's layers", len(x.Layers))
+	switch len(x.Layers) {
+	case 0:
+		msg = "the config lists no diffID and the manifest no layer"
+	case 1:
+		msg = "the config's one diffID matches the uncompressed bytes of the archive's layer"
+	}
+	return []Link{newLink("config diff_ids -> layer bytes", LinkProven, "", "", "%s", msg)}, true
 }
 
 // layerLinks links each layer of a manifest to the archive's stored blob:

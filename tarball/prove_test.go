@@ -200,13 +200,15 @@ func TestDiffIDLinks(t *testing.T) {
 		manifestLayers int
 		wantOK         bool
 		wantBroken     int
+		wantMsg        string // of the one proven link, if any
 	}{
-		{"all match", []Layer{good, good}, 2, true, 0},
-		{"one differs", []Layer{good, {Present: true, DiffID: dOther, ConfigDiffID: dDiff}}, 2, false, 1},
-		{"absent", []Layer{{ConfigDiffID: dDiff}}, 1, false, 1},
-		{"does not decompress", []Layer{{Present: true, ConfigDiffID: dDiff}}, 1, false, 1},
-		{"no layers, none listed", nil, 0, true, 0},
-		{"no layers, some listed", nil, 2, false, 0},
+		{"all match", []Layer{good, good}, 2, true, 0, "all 2 diffIDs in the config match the uncompressed bytes of the archive's layers"},
+		{"one layer: no 'all 1 diffIDs'", []Layer{good}, 1, true, 0, "the config's one diffID matches the uncompressed bytes of the archive's layer"},
+		{"one differs", []Layer{good, {Present: true, DiffID: dOther, ConfigDiffID: dDiff}}, 2, false, 1, ""},
+		{"absent", []Layer{{ConfigDiffID: dDiff}}, 1, false, 1, ""},
+		{"does not decompress", []Layer{{Present: true, ConfigDiffID: dDiff}}, 1, false, 1, ""},
+		{"no layers, none listed", nil, 0, true, 0, "the config lists no diffID and the manifest no layer"},
+		{"no layers, some listed", nil, 2, false, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +221,9 @@ func TestDiffIDLinks(t *testing.T) {
 			}
 			if ok != tt.wantOK || broken != tt.wantBroken {
 				t.Errorf("ok %v with %d broken links, want %v and %d: %+v", ok, broken, tt.wantOK, tt.wantBroken, links)
+			}
+			if tt.wantMsg != "" && (len(links) != 1 || links[0].Message != tt.wantMsg) {
+				t.Errorf("links %+v, want one saying %q", links, tt.wantMsg)
 			}
 		})
 	}
@@ -250,5 +255,52 @@ func TestLayerLinks(t *testing.T) {
 	m := &capturedDoc{name: "m.json", layers: []capturedDesc{gz, gz}}
 	if links, ok := layerLinks(m, &Image{Layers: []Layer{{}}}); ok || len(links) != 1 || links[0].Status != LinkBroken {
 		t.Errorf("count mismatch: %v, %+v", ok, links)
+	}
+}
+
+// TestExpectAllAgreesWithProof checks that the answer to --expect and
+// the proof tell one story: the digest the proof starts from is verified
+// exactly when the chain is proven, names the image it reached, and
+// never asks to capture a manifest that was captured.
+func TestExpectAllAgreesWithProof(t *testing.T) {
+	at := func(i int) *int { return &i }
+	r := &Result{Images: []*Image{
+		{RepoTags: []string{"a:1"}, ImageID: dConfig, Registry: Registry{Status: RegistryNotStored, Reason: "not stored"}},
+		{RepoTags: []string{"b:1"}, ImageID: dOther, Registry: Registry{Status: RegistryNotStored, Reason: "not stored"}},
+	}}
+	proven := &Proof{From: "m.json", FromDigest: dManifest, Expected: true, Image: at(1), ImageName: "b:1", Proven: true}
+	broken := &Proof{From: "m.json", FromDigest: dManifest, Expected: true, Image: at(1), ImageName: "b:1"}
+	tests := []struct {
+		name         string
+		d            digest.Digest
+		proof        *Proof
+		image        int
+		wantVerified bool
+		wantMsg      string
+		wantHint     int // the image Unprovable names; -1 for none
+	}{
+		{"proven", dManifest, proven, -1, true, "is the digest of m.json, and the proof below links it to image 1, b:1", -1},
+		{"broken", dManifest, broken, -1, false, "but the proof below does not link it to image 1, b:1", -1},
+		{"another digest", dIndex, proven, -1, false, "the proof below starts from m.json", -1},
+		{"no file has it", dIndex, &Proof{}, -1, false, "no captured file has digest", -1},
+		{"no proof: the selected image", dIndex, nil, 1, false, "no object in this archive has digest", 1},
+		{"no proof: the first image", dIndex, nil, -1, false, "no object in this archive has digest", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.ExpectAll([]digest.Digest{tt.d}, tt.proof, tt.image)[0]
+			if got.Verified != tt.wantVerified || !strings.Contains(strings.Join(got.Messages, "; "), tt.wantMsg) {
+				t.Errorf("verified %v, messages %q; want %v and %q", got.Verified, got.Messages, tt.wantVerified, tt.wantMsg)
+			}
+			if (got.ProvenBy != "") != tt.wantVerified {
+				t.Errorf("proven_by %q with verified %v", got.ProvenBy, got.Verified)
+			}
+			switch {
+			case tt.wantHint < 0 && got.Unprovable != nil:
+				t.Errorf("asks to capture a manifest (%+v) when one was given", got.Unprovable)
+			case tt.wantHint >= 0 && (got.Unprovable == nil || got.Unprovable.Image != tt.wantHint):
+				t.Errorf("unprovable %+v, want image %d", got.Unprovable, tt.wantHint)
+			}
+		})
 	}
 }

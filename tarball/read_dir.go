@@ -7,9 +7,42 @@ import (
 	"os"
 )
 
-// readDir reads an OCI image layout directory. Everything is opened
+// layoutFiles refuses a directory that holds neither index.json (an OCI
+// image layout) nor manifest.json (a skopeo dir: layout, or an extracted
+// docker save), saying what it looks like.
+func layoutFiles(cat *catalog) error {
+	_, index := cat.entries["index.json"]
+	_, manifest := cat.entries["manifest.json"]
+	_, version := cat.entries["version"]
+	switch {
+	case index || manifest:
+		return nil
+	case version:
+		return fmt.Errorf("%w: a skopeo dir: layout without manifest.json: the skopeo copy that wrote it probably failed or was interrupted", ErrMalformed)
+	}
+	return fmt.Errorf("%w: not an image layout: no index.json (OCI layout) and no manifest.json (skopeo dir:, extracted docker save)", ErrMalformed)
+}
+
+// dirSymlink records the symlink e of a layout directory as a tar
+// records a symlink, its target read but never followed; a target that
+// leaves the directory is a finding, and e is then no link.
+func dirSymlink(root *os.Root, cat *catalog, e *entry) error {
+	target, err := root.Readlink(e.name)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrMalformed, e.name, err)
+	}
+	e.kind = kindSymlink
+	if e.link, err = resolveLink(e.name, target, true); err != nil {
+		cat.problem(kindBadLink.causedBy(err), e.name, "%v", err)
+		e.kind = kindOther
+	}
+	return nil
+}
+
+// readDir reads an image layout directory: an OCI image layout, a skopeo
+// dir: layout or an extracted docker save. Everything is opened
 // through an os.Root, so no name in the layout can reach outside it; a
-// symlink is recorded as such and never followed.
+// symlink is recorded as in a tar, and never followed on disk.
 func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -37,8 +70,12 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 		case t.IsDir():
 			e.kind = kindDir
 		case t&fs.ModeSymlink != 0:
-			e.kind = kindOther
-			cat.problem(kindSymlinkInLayout, name, "%q is a symlink; tardigest does not follow symlinks in a layout directory", name)
+			// Recorded as a tar records it: its target is resolved in the
+			// catalog, never by the file system. An extracted docker save
+			// holds such links; an OCI layout may not (analysis.run).
+			if err := dirSymlink(root, cat, e); err != nil {
+				return err
+			}
 		case t.IsRegular():
 			info, err := d.Info()
 			if err != nil {
@@ -56,8 +93,8 @@ func readDir(ctx context.Context, dir string, opts *Options) (*catalog, error) {
 	if err != nil {
 		return cat, err
 	}
-	if _, ok := cat.entries["index.json"]; !ok {
-		return cat, fmt.Errorf("%w: %s: not an OCI image layout (no index.json)", ErrMalformed, dir)
+	if err := layoutFiles(cat); err != nil {
+		return cat, err
 	}
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(total)

@@ -17,7 +17,14 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 	cat := newCatalog(opts)
 	tr := tar.NewReader(f)
 	var jobs []blobJob
-	err := walkTar(ctx, tr, cat, opts, func(e *entry, hdr *tar.Header) error {
+	pos := func() int64 {
+		off, err := f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		return off
+	}
+	err := walkTar(ctx, tr, pos, cat, opts, func(e *entry, hdr *tar.Header) error {
 		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
 			if err := hashEntry(ctx, cat, e, tr, opts, false); err != nil {
 				return entryReadError(e.name, err)

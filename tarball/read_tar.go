@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // readTar reads a tar stream in one pass, hashing every regular entry as
@@ -14,8 +16,9 @@ import (
 // whole.
 func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) {
 	cat := newCatalog(opts)
-	tr := tar.NewReader(r)
-	err := walkTar(ctx, tr, cat, opts, func(e *entry, hdr *tar.Header) error {
+	cr := &count.Reader{R: r}
+	tr := tar.NewReader(cr)
+	err := walkTar(ctx, tr, func() int64 { return cr.N }, cat, opts, func(e *entry, hdr *tar.Header) error {
 		// One blob at a time: pipelining is what keeps a second core busy.
 		if err := hashEntry(ctx, cat, e, tr, opts, true); err != nil {
 			return entryReadError(e.name, err)
@@ -33,9 +36,12 @@ func readTar(ctx context.Context, r io.Reader, opts *Options) (*catalog, error) 
 const typeRegA = '\x00'
 
 // walkTar reads every header of tr into cat and calls body for each
-// regular entry whose body the caller wants to read.
-func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, body func(*entry, *tar.Header) error) error {
+// regular entry whose body the caller wants to read. pos is the offset
+// in the tar stream tr has read to: it tells whether the tar ends with
+// its end-of-archive marker.
+func walkTar(ctx context.Context, tr *tar.Reader, pos func() int64, cat *catalog, opts *Options, body func(*entry, *tar.Header) error) error {
 	last := ""
+	bodyEnd := int64(-1) // where the last entry's padded body ends; -1 unknown
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -44,6 +50,12 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 		if err == io.EOF {
 			if n == 0 {
 				return fmt.Errorf("%w: not an image archive: the tar has no entries", ErrMalformed)
+			}
+			if bodyEnd >= 0 && pos() <= bodyEnd {
+				// archive/tar reads a clean end of file after an entry as
+				// the end of the archive: only the missing zero blocks
+				// tell a tar cut at an entry boundary.
+				cat.problem(kindNoEndMarker, "archive", "the tar ends after entry %q without its end-of-archive marker: the file may have been cut short", last)
 			}
 			return nil
 		}
@@ -60,6 +72,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
 		}
 		last = hdr.Name
+		bodyEnd = entryEnd(hdr, pos())
 		name, err := cleanName(hdr.Name)
 		if err != nil {
 			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)
@@ -99,6 +112,23 @@ func walkTar(ctx context.Context, tr *tar.Reader, cat *catalog, opts *Options, b
 			}
 		}
 	}
+}
+
+// entryEnd is the offset where the body of hdr, which starts at start,
+// ends with its padding, as archive/tar reads it; -1 for a sparse entry,
+// whose stored size the header does not give.
+func entryEnd(hdr *tar.Header, start int64) int64 {
+	size := hdr.Size
+	switch hdr.Typeflag {
+	case tar.TypeGNUSparse:
+		return -1
+	case tar.TypeLink, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeDir, tar.TypeFifo:
+		size = 0 // archive/tar reads no body for these, whatever Size says
+	}
+	if isPAXSparse(hdr) || size < 0 || start < 0 {
+		return -1
+	}
+	return start + (size+511)/512*512
 }
 
 func isPAXSparse(hdr *tar.Header) bool {

@@ -51,7 +51,7 @@ func (r *Result) ReadLayer(ctx context.Context, name string, i, j int, opts Opti
 		return layer.Result{}, err
 	}
 	defer f.Close()
-	in, container, closer, err := outerReader(opts.input(f), opts.Limits)
+	in, container, closer, err := outerReader(opts.input(f), &opts)
 	if err != nil {
 		return layer.Result{}, err
 	}

@@ -21,7 +21,7 @@ import (
 // entries within the catalog's metadata budget.
 func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *Options, pipeline bool) error {
 	defer opts.track()()
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes, Budget: opts.budget}
 	walked := opts.walkInto(e, &lopts)
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
@@ -140,7 +140,7 @@ func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Opt
 		}
 	}
 	// Pipelined, the walker reads the mapping beside the hash: no copy.
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes}
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes, Budget: opts.budget}
 	walked := opts.walkInto(e, &lopts)
 	res, err := layer.ComputeBytes(ctx, b, lopts, onRead)
 	if err != nil {

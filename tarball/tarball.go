@@ -73,8 +73,11 @@ type Options struct {
 	// Content says how the files inside layers are read.
 	Content ContentOptions
 
-	// budget is shared by the walkers of one read (see normalize).
-	budget *tree.Budget
+	// budget holds the expansion ratio for the archive as a whole: the
+	// archive's stream and every blob's decompression charge it.
+	budget *layer.Budget
+	// files bounds what the walkers of one read record (MaxFiles).
+	files *tree.Budget
 }
 
 // ContentOptions say how the files inside layers are read: their tar
@@ -139,10 +142,9 @@ func (o *Options) normalize() {
 	if l.MaxFiles <= 0 {
 		l.MaxFiles = DefaultMaxFiles
 	}
-	o.budget = tree.NewBudget(int64(l.MaxFiles), MaxContentNameBytes)
-	if l.Layer.MaxZstdWindowBytes == 0 {
-		l.Layer.MaxZstdWindowBytes = layer.DefaultMaxZstdWindowBytes
-	}
+	o.files = tree.NewBudget(int64(l.MaxFiles), MaxContentNameBytes)
+	// Zero layer limits take layer's defaults there.
+	o.budget = layer.NewBudget(l.Layer)
 }
 
 func (o *Options) workers() int {
@@ -152,9 +154,10 @@ func (o *Options) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// Open reads the archive at name: an OCI image layout directory, or a
-// file holding a tar, possibly compressed as a whole with gzip or zstd
-// (detected from its first bytes, never from its name). A plain tar file
+// Open reads the archive at name: an image layout directory (OCI layout,
+// skopeo dir:, extracted docker save), or a file holding a tar, possibly
+// compressed as a whole with gzip, zstd, bzip2 or xz (detected from its
+// first bytes, never from its name). A plain tar file
 // is read twice: once for its headers, seeking past the bodies, then once
 // per blob, concurrently. A compressed file is read once, as a stream.
 //
@@ -181,7 +184,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	r, container, closer, err := outerReader(opts.input(f), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(f), &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +207,11 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 
 // Read reads an archive from a stream (such as stdin) in one pass,
 // without temporary files: every entry is hashed as it goes by and roles
-// are resolved at the end. The stream may be compressed as a whole.
+// are resolved at the end. The stream may be compressed as a whole
+// (gzip, zstd, bzip2, xz).
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(opts.input(r), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(r), &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +288,9 @@ const (
 	ContainerTar       Container = "tar"       // a plain tar
 	ContainerTarGzip   Container = "tar+gzip"  // a tar compressed as a whole with gzip
 	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
-	ContainerDirectory Container = "directory" // an OCI image layout directory
+	ContainerTarBzip2  Container = "tar+bzip2" // a tar compressed as a whole with bzip2
+	ContainerTarXz     Container = "tar+xz"    // a tar compressed as a whole with xz
+	ContainerDirectory Container = "directory" // a layout directory: OCI, skopeo dir:, extracted docker save
 )
 
 // Format is the layout of an archive, from the files at its root.
@@ -305,6 +311,9 @@ const (
 	FormatOCILayout Format = "oci-layout"
 	// FormatOCIArchive is an OCI image layout in a tar.
 	FormatOCIArchive Format = "oci-archive"
+	// FormatSkopeoDir is the directory skopeo copy ... dir:PATH writes:
+	// manifest.json as the source served it, blobs named by hex digest.
+	FormatSkopeoDir Format = "skopeo-dir"
 	// FormatUnknown is none of these.
 	FormatUnknown Format = "unknown"
 )
@@ -318,6 +327,21 @@ type Blob struct {
 	// Kind is what the bytes look like: manifest, index, config, json,
 	// layer, or unknown.
 	Kind string `json:"kind"`
+}
+
+// Unverifiable reports whether nothing in the archive claims a digest
+// that could be checked: it holds images, and none of them (or not image,
+// when image >= 0) has a config, as in a docker save before Docker 1.10.
+func (r *Result) Unverifiable(image int) bool {
+	if len(r.Images) == 0 {
+		return false
+	}
+	for i, img := range r.Images {
+		if (image < 0 || i == image) && img.ImageID != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Err returns the errors of every error finding joined, or nil when the

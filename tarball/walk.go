@@ -26,7 +26,7 @@ func (o *Options) treeOptions() tree.Options {
 	return tree.Options{
 		HashFiles: o.Content.HashFiles,
 		Limits:    tree.Limits{MaxEntries: o.Limits.MaxFiles, MaxFiles: o.Limits.MaxFiles},
-		Budget:    o.budget,
+		Budget:    o.files,
 	}
 }
 

@@ -115,7 +115,10 @@ func exitCodeFor(err error) int {
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env env) int {
 	app := newApp(stdin, stdout, stderr, env)
-	err := app.RunContext(ctx, args)
+	args, err := flagsFirst(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -35,9 +35,9 @@ which is not expanded.
 
 Examples:
    tardigest cat image.tar /etc/os-release
-   tardigest cat --image busybox:latest multi.tar bin/busybox | sha256sum
-   tardigest cat --platform linux/arm64 oci-dir/ /etc/passwd`,
-		Flags:  flags([]cli.Flag{platformFlag()}, readFlags()),
+   tardigest cat --image busybox:latest multi.tar bin/hello | sha256sum
+   tardigest cat --platform linux/amd64 oci-dir/ /usr/local/bin/hello`,
+		Flags:  readFlags(),
 		Action: func(c *cli.Context) error { return runCat(c, e) },
 	}
 }
@@ -55,7 +55,7 @@ func runCat(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if image, err = contentImage(c, res, image); err != nil {
+	if image, err = contentImage(res, image); err != nil {
 		return err
 	}
 	if err := layersVerified(res.Images[image]); err != nil {

@@ -12,12 +12,6 @@ import (
 	"github.com/tardigest/tardigest/tarball"
 )
 
-// platformFlag picks an image by platform, for the commands that show
-// one image's files.
-func platformFlag() cli.Flag {
-	return &cli.StringFlag{Name: "platform", Usage: "only the image for `OS/ARCH[/VARIANT]`"}
-}
-
 func lsCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "ls",
@@ -39,11 +33,10 @@ Examples:
    tardigest ls image.tar
    tardigest ls -R image.tar /etc
    tardigest ls --layer 2 image.tar
-   tardigest ls -o json image.tar /usr/bin | jq '.[] | select(.mode >= 2048)'`,
+   tardigest ls -o json image.tar /usr/local/bin | jq '.[] | select(.mode >= 2048)'`,
 		Flags: flags(outputFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "list directories recursively"},
 			&cli.IntFlag{Name: "layer", Value: -1, DefaultText: "all, merged", Usage: "list layer `N`'s own entries, whiteouts included"},
-			platformFlag(),
 		}, readFlags()),
 		Action: func(c *cli.Context) error { return runLs(c, e) },
 	}
@@ -58,7 +51,7 @@ func runLs(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if image, err = contentImage(c, res, image); err != nil {
+	if image, err = contentImage(res, image); err != nil {
 		return err
 	}
 	paths := c.Args().Tail()
@@ -180,7 +173,7 @@ Examples:
    tardigest layers image.tar
    tardigest layers --no-trunc --image busybox:latest multi.tar
    tardigest layers -o json image.tar | jq '.[] | select(.reclaimable > 0)'`,
-		Flags: flags(outputFlags(), tableFlags(platformFlag()), readFlags()),
+		Flags: flags(outputFlags(), tableFlags(), readFlags()),
 		Action: func(c *cli.Context) error {
 			output, err := outputMode(c)
 			if err != nil {
@@ -190,37 +183,22 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if image, err = contentImage(c, res, image); err != nil {
+			if image, err = contentImage(res, image); err != nil {
 				return err
 			}
 			rows := report.LayerRows(res.Images[image])
-			return writeRows(c, output, rows, func() error {
-				return report.Layers(c.App.Writer, rows, tableOptions(c, e))
-			})
+			return writeRows(c, output, rows,
+				func() error { return report.Layers(c.App.Writer, rows, tableOptions(c, e)) },
+				func() error { return report.Template(c.App.Writer, c.String("format"), rows) })
 		},
 	}
 }
 
 // contentImage returns the image a content command shows: the one
-// --image and --platform select, or the archive's only image.
-func contentImage(c *cli.Context, res *tarball.Result, image int) (int, error) {
-	p := c.String("platform")
-	if p == "" {
-		return onlyImage(res, image)
-	}
-	var match []int
-	for i, img := range res.Images {
-		if (image < 0 || i == image) && (img.Platform == p || strings.HasPrefix(img.Platform, p+"/")) {
-			match = append(match, i)
-		}
-	}
-	switch len(match) {
-	case 0:
-		return -1, usageError{fmt.Errorf("%w: no image for platform %q", tarball.ErrNoImage, p)}
-	case 1:
-		return match[0], nil
-	}
-	return -1, usageError{fmt.Errorf("%d images for platform %q; choose one with --image", len(match), p)}
+// --image and --platform select (load resolved them), or the archive's
+// only image.
+func contentImage(res *tarball.Result, image int) (int, error) {
+	return onlyImage(res, image)
 }
 
 // contentError gives the error of a path that cannot be shown its exit

@@ -157,9 +157,18 @@ func runJSON(t *testing.T, args ...string) string {
 	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(nil), &stdout, &stderr, testEnv)
 	out := stdout.String()
 	switch {
-	case code == exitUsage || code == exitUnreadable:
+	case code == exitUsage:
 		if out != "" {
 			t.Errorf("tardigest %s: exit %d with output on stdout", strings.Join(args, " "), code)
+		}
+		return ""
+	case code == exitUnreadable:
+		// Scripts always get JSON: the one document that says why.
+		if err := validateJSON(schemaFor[args[0]], out); err != nil {
+			t.Errorf("tardigest %s: exit 3: %v", strings.Join(args, " "), err)
+		}
+		if !strings.Contains(out, `"status": "unreadable"`) {
+			t.Errorf("tardigest %s: exit 3 without the unreadable document:\n%s", strings.Join(args, " "), out)
 		}
 		return ""
 	case code != exitOK && code != exitMismatch:
@@ -366,6 +375,7 @@ func TestSchemasRejectDrift(t *testing.T) {
 		{"schema version", "report.schema.json", edit(good, func(m map[string]any) { m["schema_version"] = 2 }), "schema_version"},
 		{"images row unknown key", "images.schema.json", edit(rows, func(m map[string]any) { m["tags"] = []any{} }), "tags"},
 		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
+		{"images row repository starting with ':'", "images.schema.json", edit(rows, func(m map[string]any) { m["repository"] = ":localhost/tiny" }), "repository"},
 		{"images row digest and note", "images.schema.json", edit(rows, func(m map[string]any) { m["digest_note"] = "both" }), "oneOf"},
 		{"unknown layer content key", "report.schema.json", edit(good, func(m map[string]any) {
 			layer0(m)["content"].(map[string]any)["files_added"] = 3
@@ -463,4 +473,34 @@ func kindEnumJSON(names []string) string {
 	}
 	b.WriteString("] }")
 	return b.String()
+}
+
+// TestSchemasAgreeOnUnreadable keeps the unreadable document the same in
+// the three schemas: inspect, verify, images and history write one
+// document of one shape when the archive cannot be read.
+func TestSchemasAgreeOnUnreadable(t *testing.T) {
+	var first string
+	for _, name := range []string{"report.schema.json", "images.schema.json", "history.schema.json"} {
+		data, err := os.ReadFile(filepath.Join(schemaDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct {
+			Defs map[string]map[string]any `json:"$defs"`
+		}
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		def := s.Defs["unreadable"]
+		if def == nil {
+			t.Fatalf("%s has no $defs.unreadable", name)
+		}
+		delete(def, "description")
+		b, _ := json.Marshal(def)
+		if first == "" {
+			first = string(b)
+		} else if string(b) != first {
+			t.Errorf("%s: $defs.unreadable differs from report.schema.json's:\n%s\n%s", name, b, first)
+		}
+	}
 }

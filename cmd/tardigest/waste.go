@@ -42,7 +42,7 @@ rule fails, 2 when a value is not one dive accepts.
 
 Examples:
    tardigest waste image.tar
-   tardigest waste --ci --lowest-efficiency 0.95 --highest-wasted-bytes 20MB image.tar
+   tardigest waste --ci --lowest-efficiency 0.8 --highest-wasted-bytes 20MB --highest-user-wasted-percent 0.7 image.tar
    tardigest waste --ci-config .dive-ci -o json image.tar | jq .rules`,
 		Flags: flags(outputFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "ci", Usage: "evaluate dive's CI rules; exit 1 when one fails"},
@@ -51,7 +51,6 @@ Examples:
 			&cli.StringFlag{Name: "highest-wasted-bytes", Usage: "dive's highestWastedBytes `SIZE` (default disabled)"},
 			&cli.StringFlag{Name: "highest-user-wasted-percent", Usage: "dive's highestUserWastedPercent `RATIO` (default 0.1 with --ci)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "list the `N` paths that waste most (0: all listed, up to 100)"},
-			platformFlag(),
 		}, readFlags()),
 		Action: func(c *cli.Context) error { return runWaste(c, e) },
 	}
@@ -70,7 +69,7 @@ func runWaste(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if image, err = contentImage(c, res, image); err != nil {
+	if image, err = contentImage(res, image); err != nil {
 		return err
 	}
 	if _, err := res.Filesystem(image); err != nil {

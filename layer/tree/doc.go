@@ -70,7 +70,7 @@
 //     last entry wins), whiteout_odd, whiteout_same_layer (extractors
 //     disagree), sparse_entry (not expanded here).
 //   - Info: unclean_name, symlink_escapes_root (legal, often on purpose),
-//     written_through_symlink, whiteout_no_target, no_end_marker,
+//     written_through_symlink, whiteout_no_target, layer_no_end_marker,
 //     trailing_data.
 //
 // # Limits

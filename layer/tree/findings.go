@@ -34,7 +34,7 @@ const (
 	KindWhiteoutOdd    Kind = "whiteout_odd"
 	KindWhiteoutSame   Kind = "whiteout_same_layer"
 	KindSymlinkEscapes Kind = "symlink_escapes_root"
-	KindNoEndMarker    Kind = "no_end_marker"
+	KindNoEndMarker    Kind = "layer_no_end_marker"
 	KindTrailingData   Kind = "trailing_data"
 	// Findings of a layer in its image, known only when merging.
 	KindHardlinkMissing Kind = "hardlink_target_missing"
