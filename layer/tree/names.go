@@ -74,32 +74,6 @@ func (n *names) appendPath(b []byte, i uint32) []byte {
 	return b
 }
 
-// lookup finds a slash-separated clean relative path; ok is false when
-// some component is missing.
-func (n *names) lookup(path string) (uint32, bool) {
-	cur := uint32(0)
-	for path != "" {
-		comp, rest, _ := cutSlash(path)
-		path = rest
-		if comp == "" {
-			continue
-		}
-		next, ok := n.child(cur, []byte(comp), false)
-		if !ok {
-			return 0, false
-		}
-		cur = next
-	}
-	return cur, true
-}
-
-func cutSlash(s string) (string, string, bool) {
-	if i := indexByte(s, '/'); i >= 0 {
-		return s[:i], s[i+1:], true
-	}
-	return s, "", false
-}
-
 func indexByte(s string, c byte) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] == c {
