@@ -26,6 +26,8 @@ type analysis struct {
 	indexTags    map[string][]int
 	// work is what the analysis keeps about each image while it runs.
 	work map[*Image]*imageWork
+	// cosignSave is set when index.json holds cosign save's annotations.
+	cosignSave bool
 }
 
 // imageWork is the analysis' working state about one image. It never
@@ -126,6 +128,7 @@ func (a *analysis) run() {
 		a.checkImage(i, img)
 	}
 	a.crossCheckNames()
+	a.linkAttachments()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()

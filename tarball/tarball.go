@@ -13,6 +13,7 @@ import (
 
 	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/signature"
 )
 
 // Defaults for Limits.
@@ -54,6 +55,11 @@ type Options struct {
 	// Progress, when set, is updated as the archive is read, so another
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
+	// Key, when set, verifies every cosign signature and attestation of
+	// the archive; every image that is not itself an attachment must then
+	// be covered by a signature by it (Image.SignedBy), or it fails with a
+	// finding of kind "unsigned".
+	Key *signature.PublicKey
 
 	// budget holds the expansion ratio for the archive as a whole: the
 	// archive's stream and every blob's decompression charge it.
@@ -210,6 +216,12 @@ type Result struct {
 	Index []*IndexNode `json:"index"`
 	// Unreferenced lists blobs that nothing references.
 	Unreferenced []Blob `json:"unreferenced_blobs"`
+	// Attachments are the signatures, attestations, SBOMs and referrers
+	// of the archive, each linked to its subject.
+	Attachments []*Attachment `json:"attachments"`
+	// Key names the key signatures were verified with (Options.Key), ""
+	// when none was given.
+	Key string `json:"key,omitempty"`
 	// Findings lists every problem and observation.
 	Findings []Finding `json:"findings"`
 
@@ -301,15 +313,16 @@ func (r *Result) Unverifiable(image int) bool {
 }
 
 // Err returns the errors of every error finding joined, or nil when the
-// archive verified. With image >= 0 only findings about that image and
-// about the archive as a whole count.
+// archive verified. With image >= 0 only findings about that image, its
+// attachments (Scope) and the archive as a whole count.
 func (r *Result) Err(image int) error {
 	var errs []error
+	scope := r.Scope(image)
 	for _, f := range r.Findings {
 		if f.Severity != SeverityError {
 			continue
 		}
-		if image >= 0 && f.Image != nil && *f.Image != image {
+		if image >= 0 && f.Image != nil && !scope[*f.Image] {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))
