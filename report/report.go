@@ -72,7 +72,13 @@ type Document struct {
 	Images        []*tarball.Image     `json:"images"`
 	Index         []*tarball.IndexNode `json:"index"`
 	Unreferenced  []tarball.Blob       `json:"unreferenced_blobs"`
-	Findings      []tarball.Finding    `json:"findings"`
+	// Attachments are every attachment of the archive, whichever image
+	// is shown: Image.SignedBy and the text report refer to them by
+	// position.
+	Attachments []*tarball.Attachment `json:"attachments"`
+	// Key names the key signatures were verified with, if one was given.
+	Key      string            `json:"key,omitempty"`
+	Findings []tarball.Finding `json:"findings"`
 	// Expectations answer each --expect digest.
 	Expectations []tarball.Expectation `json:"expectations,omitempty"`
 	// Proof is the chain built from --against files.
@@ -82,6 +88,8 @@ type Document struct {
 	verbose bool
 	// unverifiable is set when nothing shown claims a digest.
 	unverifiable bool
+	// attached is what Text shows of the attachments.
+	attached attachedView
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -95,9 +103,12 @@ func Build(res *tarball.Result, opts Options) *Document {
 		Images:        res.Images,
 		Index:         res.Index,
 		Unreferenced:  res.Unreferenced,
+		Attachments:   res.Attachments,
+		Key:           res.Key,
 		Findings:      []tarball.Finding{},
 		verbose:       opts.Verbose,
 		unverifiable:  res.Unverifiable(opts.Image),
+		attached:      newAttachedView(res),
 	}
 	if opts.Image >= 0 && opts.Image < len(res.Images) {
 		doc.Images = []*tarball.Image{res.Images[opts.Image]}
@@ -112,8 +123,12 @@ func Build(res *tarball.Result, opts Options) *Document {
 	if doc.Unreferenced == nil {
 		doc.Unreferenced = []tarball.Blob{}
 	}
+	if doc.Attachments == nil {
+		doc.Attachments = []*tarball.Attachment{}
+	}
+	scope := res.Scope(opts.Image)
 	for _, f := range res.Findings {
-		if opts.Image >= 0 && f.Image != nil && *f.Image != opts.Image {
+		if opts.Image >= 0 && f.Image != nil && !scope[*f.Image] {
 			continue
 		}
 		doc.Findings = append(doc.Findings, f)
@@ -164,7 +179,11 @@ func verdict(doc *Document, command string) (string, string) {
 		return "unverifiable", fmt.Sprintf("NOT VERIFIED: the archive claims no digest (no config, no manifest), so nothing could be checked; "+
 			"the digests above are computed, not verified (%s)", plural(w, "warning"))
 	}
-	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
+	msg := fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
+	if doc.Key != "" {
+		msg += "; signed by " + doc.Key
+	}
+	return "verified", msg
 }
 
 func plural(n int, word string) string {

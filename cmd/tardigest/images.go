@@ -23,14 +23,16 @@ func imagesCommand(e env) *cli.Command {
 		Usage:     "list the images in an archive, as docker images does",
 		ArgsUsage: "ARCHIVE",
 		Description: `One row per tag: REPOSITORY, TAG, IMAGE ID (the config digest), CREATED and
-SIZE (the layers uncompressed), and PLATFORM when the images are of several.
+SIZE (the layers uncompressed), PLATFORM when the images are of several, and
+ATTACHED when signatures, attestations, SBOMs or referrers are attached to
+them (counted there, not listed as images of their own).
 --digests adds the manifest digest where the archive stores one that can be
 the registry's, and <none> where it cannot (--output json says why).
 --image and --platform keep the rows of the images they name.
 
 --format runs a Go template once per row, with docker's fields: {{.ID}},
 {{.Repository}}, {{.Tag}}, {{.Digest}}, {{.CreatedSince}}, {{.CreatedAt}},
-{{.Size}}, and {{.Platform}}. "table TEMPLATE" adds a header, "json" prints
+{{.Size}}, {{.Platform}} and {{.Attached}}. "table TEMPLATE" adds a header, "json" prints
 one JSON object per row.
 
 Examples:
@@ -74,6 +76,9 @@ func imageRows(c *cli.Context, res *tarball.Result) ([]report.ImageRow, error) {
 		}
 		return slices.DeleteFunc(rows, func(r report.ImageRow) bool { return r.Image != image }), nil
 	}
+	// An attachment (a signature, an SBOM) is no image of its own: it is
+	// counted in the ATTACHED column of the image it is about.
+	rows = slices.DeleteFunc(rows, func(r report.ImageRow) bool { return r.AttachedTo != nil })
 	if platform != "" {
 		rows = slices.DeleteFunc(rows, func(r report.ImageRow) bool { return !tarball.PlatformMatches(platform, r.Platform) })
 	}

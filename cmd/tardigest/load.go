@@ -100,7 +100,12 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	if err := checkReadFlags(c); err != nil {
 		return nil, src, err
 	}
+	key, err := readKey(c)
+	if err != nil {
+		return nil, src, err
+	}
 	opts := tarball.Options{
+		Key:     key,
 		Workers: c.Int("workers"),
 		Limits: tarball.Limits{
 			MaxJSONBytes:     c.Int64("max-json-bytes"),
