@@ -29,7 +29,7 @@ func Text(w io.Writer, doc *Document) error {
 	if doc.SelectedImage != nil {
 		ew.printf("image    %d, selected with --image or --platform\n", *doc.SelectedImage)
 	} else if n := len(doc.attached.under); n > 0 {
-		ew.printf("images   %d, and %s shown under the image they are about\n", len(doc.Images)-n, plural(n, "attachment"))
+		ew.printf("images   %d, with %s shown under their image\n", len(doc.Images)-n, plural(n, "attachment"))
 	} else {
 		ew.printf("images   %d\n", len(doc.Images))
 	}

@@ -112,6 +112,17 @@ func (a *analysis) linkAttachments() {
 	l.noteLacks()
 }
 
+// claim records a false claim of kind k about subject (and image) with
+// both values and a message of its own: what the archive declares and
+// what it is compared with.
+func (a *analysis) claim(k Kind, subject string, image int, field, declared, actual, msg string) {
+	a.res.Findings = append(a.res.Findings, Finding{
+		Severity: k.Severity, Class: k.ClassName(), Kind: k.Name, Subject: subject, Image: position(image),
+		Message: msg, Declared: declared, Computed: actual,
+		Err: &MismatchError{Subject: subject, Field: field, Declared: declared, Computed: actual},
+	})
+}
+
 // cmpBool orders false before true.
 func cmpBool(x, y bool) int {
 	switch {
@@ -265,6 +276,9 @@ func (l *linker) tagLink(d digest.Digest, pos int, name, where string) {
 func (l *linker) readImages() {
 	for i, img := range l.a.res.Images {
 		for _, t := range img.RepoTags {
+			if img.ManifestDigest == "" {
+				break // a docker save entry: no manifest to attach or be attached to
+			}
 			l.tagLink(img.ManifestDigest, i, t, fmt.Sprintf("manifest.json RepoTags of image %d", i))
 		}
 		m := l.a.work[img].manifest
@@ -309,7 +323,7 @@ func (l *linker) parse(data []byte, where string, pos int, d digest.Digest) *man
 		l.a.add(kindBadDigest.causedBy(err), where+" subject", pos, "%v", err)
 		return &doc
 	}
-	l.link(d, pos, ViaSubjectField, "subject field", subject, "")
+	l.link(d, pos, ViaSubjectField, "its subject field", subject, "")
 	l.cand(d, pos).doc = &doc
 	return &doc
 }
@@ -342,7 +356,8 @@ func (l *linker) settle(c *candidate) {
 	att.Subject = c.links[0].Subject
 	for _, lk := range c.links[1:] {
 		if lk.Subject != att.Subject {
-			l.a.mismatch(kindAttachmentLinks, l.subject(c), c.pos, "subject", fmt.Sprintf("%s by %s", lk.Subject, lk.Where), fmt.Sprintf("%s by %s", att.Subject, c.links[0].Where))
+			l.a.claim(kindAttachmentLinks, l.subject(c), c.pos, "subject", lk.Subject.String(), att.Subject.String(),
+				fmt.Sprintf("%s says it is about %s, but %s says %s", lk.Where, lk.Subject, c.links[0].Where, att.Subject))
 		}
 	}
 	if sub, ok := l.cands[att.Subject]; ok && len(sub.links) > 0 {

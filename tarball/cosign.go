@@ -1,7 +1,6 @@
 package tarball
 
 import (
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,8 +61,8 @@ func (l *linker) signatureBytes(raw, subject string, pos int) []byte {
 	if raw == "" {
 		return nil
 	}
-	sig, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || len(sig) == 0 {
+	sig, ok := decodeBase64(raw)
+	if !ok || len(sig) == 0 {
 		l.a.add(kindMalformedSignature, subject, pos, "the signature %q is not base64", truncateMiddle(raw, 40))
 		return nil
 	}
@@ -241,12 +240,8 @@ func (l *linker) compare(c *candidate, named []digest.Digest, subject, what stri
 	if declared == "" {
 		declared = "no sha256 or sha512 digest"
 	}
-	l.a.res.Findings = append(l.a.res.Findings, Finding{
-		Severity: kindPayloadMismatch.Severity, Class: kindPayloadMismatch.ClassName(), Kind: kindPayloadMismatch.Name,
-		Subject: subject, Image: position(c.pos), Declared: declared, Computed: c.att.Subject.String(),
-		Message: fmt.Sprintf("%s %s, but the %s is attached to %s (%s)", what, declared, c.att.Kind, c.att.Subject, c.links[0].Where),
-		Err:     &MismatchError{Subject: subject, Field: "payload digest", Declared: declared, Computed: c.att.Subject.String()},
-	})
+	l.a.claim(kindPayloadMismatch, subject, c.pos, "payload digest", declared, c.att.Subject.String(),
+		fmt.Sprintf("%s %s, but the %s is attached to %s (%s)", what, declared, c.att.Kind, c.att.Subject, c.links[0].Where))
 	return PayloadMismatch
 }
 

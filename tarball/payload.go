@@ -1,6 +1,7 @@
 package tarball
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -129,9 +130,11 @@ func parseEnvelope(data []byte) (parsedEnvelope, error) {
 }
 
 // decodeBase64 decodes s in the standard or the URL alphabet, padded or
-// not.
+// not, and only in its canonical form: no encoder sets the bits after
+// the last byte, and a string that does is one of several that decode
+// to the same bytes.
 func decodeBase64(s string) ([]byte, bool) {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding.Strict(), base64.URLEncoding.Strict(), base64.RawStdEncoding.Strict(), base64.RawURLEncoding.Strict()} {
 		if b, err := enc.DecodeString(s); err == nil {
 			return b, true
 		}
@@ -257,16 +260,13 @@ func (l *linker) classify(c *candidate) {
 		att.Kind = c.kinds[0]
 		att.Format = "cosign"
 		if att.Kind == KindSBOM {
-			att.Format = sbomFormat(c.doc)
+			att.Format = cmp.Or(sbomFormat(c.doc), att.ArtifactType, "unknown")
 		}
 	case artifactKinds[att.ArtifactType].kind != "":
 		k := artifactKinds[att.ArtifactType]
 		att.Kind, att.Format = k.kind, k.format
 	default:
-		att.Kind, att.Format = KindReferrer, att.ArtifactType
-		if att.Format == "" {
-			att.Format = "unknown"
-		}
+		att.Kind, att.Format = KindReferrer, cmp.Or(att.ArtifactType, "unknown")
 	}
 }
 
@@ -278,7 +278,8 @@ func contentKind(doc *manifestOrIndex) AttachmentKind {
 	return cosignContent(doc)
 }
 
-// sbomFormat names the SBOM format of a cosign .sbom manifest's layers.
+// sbomFormat names the SBOM format of a cosign .sbom manifest's layers,
+// "" when none is known.
 func sbomFormat(doc *manifestOrIndex) string {
 	if doc != nil {
 		for _, ld := range doc.Layers {
@@ -287,7 +288,7 @@ func sbomFormat(doc *manifestOrIndex) string {
 			}
 		}
 	}
-	return "unknown"
+	return ""
 }
 
 // payloadBytes returns the bytes of a layer blob that holds a payload

@@ -122,6 +122,14 @@ func (l *linker) noteLacks() {
 	}
 }
 
+// ErrWithAttachments is Err for image and its attachments (Scope): what
+// verify fails on. A damaged or false signature of an image fails it as a
+// damaged layer does; the registry verdict and Expect look at the image's
+// own bytes (Err).
+func (r *Result) ErrWithAttachments(image int) error {
+	return r.errIn(image, r.Scope(image))
+}
+
 // Scope is the set of images whose findings count for image i: i itself
 // and the images of its attachments (those about its manifest, about an
 // index above it, or about another of its attachments). verify --image

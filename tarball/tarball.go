@@ -313,11 +313,16 @@ func (r *Result) Unverifiable(image int) bool {
 }
 
 // Err returns the errors of every error finding joined, or nil when the
-// archive verified. With image >= 0 only findings about that image, its
-// attachments (Scope) and the archive as a whole count.
+// archive verified. With image >= 0 only findings about that image and
+// about the archive as a whole count (ErrWithAttachments adds those of its
+// attachments).
 func (r *Result) Err(image int) error {
+	return r.errIn(image, map[int]bool{image: true})
+}
+
+// errIn is Err for the images of scope.
+func (r *Result) errIn(image int, scope map[int]bool) error {
 	var errs []error
-	scope := r.Scope(image)
 	for _, f := range r.Findings {
 		if f.Severity != SeverityError {
 			continue

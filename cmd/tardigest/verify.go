@@ -120,7 +120,7 @@ func runReport(c *cli.Context, e env) error {
 // over a limit), else 1 when a proof failed or nothing could be
 // verified.
 func verdictCode(res *tarball.Result, image int, status string) int {
-	if ferr := res.Err(image); ferr != nil {
+	if ferr := res.ErrWithAttachments(image); ferr != nil {
 		return exitCodeFor(ferr)
 	}
 	if status != "verified" {
