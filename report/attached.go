@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,15 +19,7 @@ type attachedView struct {
 }
 
 func newAttachedView(res *tarball.Result) attachedView {
-	v := attachedView{all: res.Attachments, about: res.AttachedTo(), under: map[int]bool{}}
-	for _, list := range v.about {
-		for _, n := range list {
-			if p := v.all[n].Image; p != nil {
-				v.under[*p] = true
-			}
-		}
-	}
-	return v
+	return attachedView{all: res.Attachments, about: res.AttachedTo(), under: res.AttachmentImages()}
 }
 
 // AttachedSummary counts what is attached to an image, by kind, with the
@@ -145,13 +138,37 @@ func writeAttached(ew *errWriter, doc *Document, i int, img *tarball.Image) {
 // kindRank orders attachments in the text report.
 var kindRank = map[tarball.AttachmentKind]int{tarball.KindSignature: 0, tarball.KindAttestation: 1, tarball.KindSBOM: 2, tarball.KindReferrer: 3}
 
+// allSigned reports whether every image shown that is no attachment is
+// covered by a signature by the key, and there is one.
+func (doc *Document) allSigned() bool {
+	n := 0
+	for k, img := range doc.Images {
+		i := k
+		if doc.SelectedImage != nil {
+			i = *doc.SelectedImage
+		}
+		if doc.attached.under[i] {
+			continue
+		}
+		if len(img.SignedBy) == 0 {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// keyName is how the text report names a key: its file name, without
+// the directories the command line gave (the JSON keeps them).
+func keyName(name string) string { return filepath.Base(name) }
+
 // writeSignedBy writes, when a key was given, which signatures by it
 // cover image i, and that they prove nothing when the image failed.
 func writeSignedBy(ew *errWriter, doc *Document, i int, img *tarball.Image) {
-	key := doc.Key
-	if key == "" {
+	if doc.Key == "" {
 		return
 	}
+	key := keyName(doc.Key)
 	if len(img.SignedBy) == 0 {
 		ew.field("signed by", "no signature by "+key+" covers this image", "")
 		return
@@ -290,9 +307,9 @@ func payloadWords(p tarball.PayloadStatus, named string) string {
 func checkWords(c tarball.SignatureCheck, keyless bool) string {
 	switch c.Status {
 	case tarball.SignatureVerified:
-		return fmt.Sprintf("signed by %s (%s)", c.Key, c.Algorithm)
+		return fmt.Sprintf("signed by %s (%s)", keyName(c.Key), c.Algorithm)
 	case tarball.SignatureNotByKey:
-		return "not signed by " + c.Key
+		return "not signed by " + keyName(c.Key)
 	case tarball.SignatureMissing:
 		return "no signature"
 	case tarball.SignatureMalformed:

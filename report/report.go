@@ -180,8 +180,8 @@ func verdict(doc *Document, command string) (string, string) {
 			"the digests above are computed, not verified (%s)", plural(w, "warning"))
 	}
 	msg := fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
-	if doc.Key != "" {
-		msg += "; signed by " + doc.Key
+	if doc.Key != "" && doc.allSigned() {
+		msg += "; signed by " + keyName(doc.Key)
 	}
 	return "verified", msg
 }

@@ -122,12 +122,13 @@ func (l *linker) noteLacks() {
 	}
 }
 
-// ErrWithAttachments is Err for image and its attachments (Scope): what
-// verify fails on. A damaged or false signature of an image fails it as a
-// damaged layer does; the registry verdict and Expect look at the image's
-// own bytes (Err).
+// ErrWithAttachments is Err for image and its attachments (Scope), and
+// for an image no signature by the key covers: what verify fails on. A
+// damaged or false signature of an image fails it as a damaged layer
+// does; the registry verdict and Expect look at the image's own bytes
+// (Err).
 func (r *Result) ErrWithAttachments(image int) error {
-	return r.errIn(image, r.Scope(image))
+	return r.errIn(image, r.Scope(image), true)
 }
 
 // Scope is the set of images whose findings count for image i: i itself
@@ -145,6 +146,23 @@ func (r *Result) Scope(i int) map[int]bool {
 		}
 	}
 	return scope
+}
+
+// AttachmentImages is the set of images that are attachments about
+// another image (directly, through an index above it or through other
+// attachments): not images of their own, they are shown under the image
+// they are about. Attachments that dangle or are in a cycle are not in
+// it.
+func (r *Result) AttachmentImages() map[int]bool {
+	out := map[int]bool{}
+	for _, list := range r.AttachedTo() {
+		for _, n := range list {
+			if p := r.Attachments[n].Image; p != nil {
+				out[*p] = true
+			}
+		}
+	}
+	return out
 }
 
 // AttachedTo returns, for each image, the positions in r.Attachments of

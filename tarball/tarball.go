@@ -313,18 +313,20 @@ func (r *Result) Unverifiable(image int) bool {
 }
 
 // Err returns the errors of every error finding joined, or nil when the
-// archive verified. With image >= 0 only findings about that image and
-// about the archive as a whole count (ErrWithAttachments adds those of its
-// attachments).
+// archive verified: its bytes and claims. With image >= 0 only findings
+// about that image and about the archive as a whole count. An image that
+// no signature by the key covers is not an error here: ErrWithAttachments,
+// what verify fails on, adds that and the errors of its attachments.
 func (r *Result) Err(image int) error {
-	return r.errIn(image, map[int]bool{image: true})
+	return r.errIn(image, map[int]bool{image: true}, false)
 }
 
-// errIn is Err for the images of scope.
-func (r *Result) errIn(image int, scope map[int]bool) error {
+// errIn is Err for the images of scope; with signatures, an image no
+// signature by the key covers (kind unsigned) counts too.
+func (r *Result) errIn(image int, scope map[int]bool, signatures bool) error {
 	var errs []error
 	for _, f := range r.Findings {
-		if f.Severity != SeverityError {
+		if f.Severity != SeverityError || (!signatures && f.Kind == kindUnsigned.Name) {
 			continue
 		}
 		if image >= 0 && f.Image != nil && !scope[*f.Image] {

@@ -185,22 +185,26 @@ func storedCommand(e env, name, usage, desc string, get func(*tarball.Result, in
 	}
 }
 
-// onlyImage returns the selected image, or the archive's only one.
+// onlyImage returns the selected image, or the archive's only one;
+// attachments (signatures, SBOMs) are not images of their own.
 func onlyImage(res *tarball.Result, image int) (int, error) {
 	if image >= 0 {
 		return image, nil
 	}
-	switch len(res.Images) {
+	attached := res.AttachmentImages()
+	var all []int
+	for i := range res.Images {
+		if !attached[i] {
+			all = append(all, i)
+		}
+	}
+	switch len(all) {
 	case 0:
 		return -1, res.Err(-1)
 	case 1:
-		return 0, nil
+		return all[0], nil
 	}
-	all := make([]int, len(res.Images))
-	for i := range all {
-		all[i] = i
-	}
-	return -1, chooseOne(usageError{fmt.Errorf("the archive holds %d images", len(res.Images))}, res, all)
+	return -1, chooseOne(usageError{fmt.Errorf("the archive holds %d images", len(all))}, res, all)
 }
 
 func tableOptions(c *cli.Context, e env) report.TableOptions {
