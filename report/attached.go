@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/tardigest/tardigest/tarball"
 )
 
@@ -16,10 +18,22 @@ type attachedView struct {
 	all   []*tarball.Attachment
 	about [][]int // per image, positions in all
 	under map[int]bool
+	// byDigest finds an attachment by its manifest digest, byImage by
+	// the position of its own image.
+	byDigest map[digest.Digest]*tarball.Attachment
+	byImage  map[int]*tarball.Attachment
 }
 
 func newAttachedView(res *tarball.Result) attachedView {
-	return attachedView{all: res.Attachments, about: res.AttachedTo(), under: res.AttachmentImages()}
+	v := attachedView{all: res.Attachments, about: res.AttachedTo(), under: res.AttachmentImages(),
+		byDigest: map[digest.Digest]*tarball.Attachment{}, byImage: map[int]*tarball.Attachment{}}
+	for _, att := range res.Attachments {
+		v.byDigest[att.ManifestDigest] = att
+		if att.Image != nil {
+			v.byImage[*att.Image] = att
+		}
+	}
+	return v
 }
 
 // AttachedSummary counts what is attached to an image, by kind, with the
@@ -43,29 +57,33 @@ func summarize(all []*tarball.Attachment, list []int) *AttachedSummary {
 		return nil
 	}
 	s := &AttachedSummary{SignedWith: []string{}, Predicates: []string{}, SBOMFormats: []string{}, ArtifactType: []string{}}
-	add := func(names []string, name string) []string {
-		if name == "" || slices.Contains(names, name) {
-			return names
+	seen := map[*[]string]map[string]bool{}
+	add := func(names *[]string, name string) {
+		if seen[names] == nil {
+			seen[names] = map[string]bool{}
 		}
-		return append(names, name)
+		if name != "" && !seen[names][name] {
+			seen[names][name] = true
+			*names = append(*names, name)
+		}
 	}
 	for _, n := range list {
 		att := all[n]
 		switch att.Kind {
 		case tarball.KindSignature:
 			s.Signatures += max(1, len(att.Signatures))
-			s.SignedWith = add(s.SignedWith, att.Format)
+			add(&s.SignedWith, att.Format)
 		case tarball.KindAttestation:
 			s.Attestations += max(1, len(att.Attestations))
 			for _, at := range att.Attestations {
-				s.Predicates = add(s.Predicates, at.Predicate)
+				add(&s.Predicates, at.Predicate)
 			}
 		case tarball.KindSBOM:
 			s.SBOMs++
-			s.SBOMFormats = add(s.SBOMFormats, att.Format)
+			add(&s.SBOMFormats, att.Format)
 		default:
 			s.Referrers++
-			s.ArtifactType = add(s.ArtifactType, att.ArtifactType)
+			add(&s.ArtifactType, att.ArtifactType)
 		}
 	}
 	return s
@@ -224,10 +242,8 @@ func attachmentLine(v attachedView, att *tarball.Attachment, img *tarball.Image,
 // subjectKind names what an attachment that is about another attachment
 // is about.
 func subjectKind(v attachedView, att *tarball.Attachment) string {
-	for _, other := range v.all {
-		if other.ManifestDigest == att.Subject {
-			return string(other.Kind)
-		}
+	if other, ok := v.byDigest[att.Subject]; ok {
+		return string(other.Kind)
 	}
 	return "manifest"
 }
@@ -325,10 +341,7 @@ func checkWords(c tarball.SignatureCheck, keyless bool) string {
 // own (selected with --image, dangling or in a cycle), what it is
 // attached to.
 func writeOwnLink(ew *errWriter, v attachedView, i int) {
-	for _, att := range v.all {
-		if att.Image == nil || *att.Image != i {
-			continue
-		}
+	if att, ok := v.byImage[i]; ok {
 		about := att.Subject.String()
 		switch att.SubjectStatus {
 		case tarball.SubjectAbsent:

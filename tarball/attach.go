@@ -421,17 +421,25 @@ func (l *linker) ends() {
 }
 
 // settleCycle marks the candidates of a cycle, each attached to the
-// next and the last to the first.
+// next and the last to the first. The message names at most
+// cycleNamed of them: a cycle of every manifest of a hostile archive
+// must not make each finding as long as the archive's index.
 func (l *linker) settleCycle(cycle []*candidate) {
 	var steps []string
-	for _, x := range cycle {
+	for _, x := range cycle[:min(len(cycle), cycleNamed)] {
 		steps = append(steps, x.digest.String())
 	}
 	desc := strings.Join(append(steps, steps[0]), " -> ")
+	if len(cycle) > cycleNamed {
+		desc = fmt.Sprintf("%s -> … (%d attachments in the cycle)", strings.Join(steps, " -> "), len(cycle))
+	}
 	for _, x := range cycle {
 		x.root, x.status, x.cycle = x.digest, SubjectInCycle, desc
 	}
 }
+
+// cycleNamed is how many attachments of a cycle a message names.
+const cycleNamed = 4
 
 // statusOf is what the digest d is in the archive, when it is no
 // attachment.

@@ -29,9 +29,13 @@ func (l *linker) cover() {
 	}
 	covering := map[digest.Digest][]SignedBy{}
 	attached := map[int]bool{}
+	signatures := map[digest.Digest][]*Attachment{}
 	for n, att := range l.a.res.Attachments {
 		if att.Image != nil {
 			attached[*att.Image] = true
+		}
+		if att.Kind == KindSignature {
+			signatures[att.Subject] = append(signatures[att.Subject], att)
 		}
 		if att.Kind != KindSignature || (att.SubjectStatus != SubjectIsImage && att.SubjectStatus != SubjectIsIndex) || (att.Image != nil && failed[*att.Image]) {
 			continue
@@ -52,21 +56,21 @@ func (l *linker) cover() {
 			}
 		}
 		if len(img.SignedBy) == 0 {
-			l.a.add(kindUnsigned, fmt.Sprintf("image[%d]", i), i, "no signature by %s covers this image: %s", key.Name, l.signatureSummary(img))
+			l.a.add(kindUnsigned, fmt.Sprintf("image[%d]", i), i, "no signature by %s covers this image: %s", key.Name, signatureSummary(img, signatures))
 		}
 	}
 }
 
 // signatureSummary says, for an image no signature by the key covers,
-// what signatures are attached to it and why none counts.
-func (l *linker) signatureSummary(img *Image) string {
-	about := append([]digest.Digest{img.ManifestDigest}, img.IndexDigests...)
+// what signatures (by subject) are attached to it and why none counts.
+func signatureSummary(img *Image, signatures map[digest.Digest][]*Attachment) string {
+	var about []*Attachment
+	for _, d := range append([]digest.Digest{img.ManifestDigest}, img.IndexDigests...) {
+		about = append(about, signatures[d]...)
+	}
 	counts := map[string]int{}
 	total := 0
-	for _, att := range l.a.res.Attachments {
-		if att.Kind != KindSignature || !slices.Contains(about, att.Subject) {
-			continue
-		}
+	for _, att := range about {
 		for _, s := range att.Signatures {
 			total++
 			switch {
