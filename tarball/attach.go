@@ -35,17 +35,17 @@ var tagKinds = map[string]AttachmentKind{"sig": KindSignature, "att": KindAttest
 // being found.
 type candidate struct {
 	digest digest.Digest
-	pos    int               // its image's position; -1 for an index
-	doc    *manifestOrIndex  // its parsed manifest or index, nil if unread
-	links  []AttachmentLink  // every link found, in the order found
-	kinds  []AttachmentKind  // what its tags or cosign save annotation say it is
-	att    *Attachment       // made by resolve
-	status SubjectStatus     // of the end of its chain, once settled (ends)
-	root   digest.Digest     // the end of its chain
-	cycle  string            // the cycle it is in, for messages
-	signed [][]signed        // per signature or attestation, what is signed
-	cosign string            // its cosign save kind annotation, if any
-	names  map[string]string // tag -> the name it was read from
+	pos    int              // its image's position; -1 for an index
+	doc    *manifestOrIndex // its parsed manifest or index, nil if unread
+	links  []AttachmentLink // every link found, in the order found
+	kinds  []AttachmentKind // what its tags or cosign save annotation say it is
+	att    *Attachment      // what the Result will hold
+	status SubjectStatus    // of the end of its chain, once settled (ends)
+	root   digest.Digest    // the end of its chain
+	cycle  string           // the cycle it is in, for messages
+	signed [][]signed       // per signature or attestation, what is signed
+	cosign string           // its cosign save kind annotation, if any
+	tags   map[string]bool  // the cosign tags already linked
 }
 
 // linker finds the attachments of an archive and links each to its
@@ -87,8 +87,8 @@ func (a *analysis) linkAttachments() {
 		}
 	}
 	linked := l.linked()
-	// Map order found some: attachments are listed by image, then
-	// indexes by digest.
+	// Attachments are listed by the position of their image, then
+	// indexes by digest, whatever order they were found in.
 	slices.SortStableFunc(linked, func(x, y *candidate) int {
 		switch {
 		case (x.pos < 0) != (y.pos < 0):
@@ -98,6 +98,7 @@ func (a *analysis) linkAttachments() {
 		}
 		return strings.Compare(string(x.digest), string(y.digest))
 	})
+	l.order = linked
 	for _, c := range linked {
 		l.settle(c)
 	}
@@ -139,7 +140,7 @@ func cmpBool(x, y bool) int {
 func (l *linker) cand(d digest.Digest, pos int) *candidate {
 	c, ok := l.cands[d]
 	if !ok {
-		c = &candidate{digest: d, pos: pos, names: map[string]string{}}
+		c = &candidate{digest: d, pos: pos, tags: map[string]bool{}}
 		l.cands[d] = c
 		l.order = append(l.order, c)
 	}
@@ -261,10 +262,10 @@ func (l *linker) tagLink(d digest.Digest, pos int, name, where string) {
 		return
 	}
 	c := l.cand(d, pos)
-	if _, seen := c.names[ref.Tag]; seen {
-		return
+	if c.tags[ref.Tag] {
+		return // the same tag as a ref name and a containerd name
 	}
-	c.names[ref.Tag] = name
+	c.tags[ref.Tag] = true
 	c.kinds = append(c.kinds, tagKinds[m[2]])
 	l.link(d, pos, ViaTag, fmt.Sprintf("tag %s (%s)", ref.Tag, where), digest.NewDigestFromEncoded(digest.SHA256, m[1]), ref.Tag)
 }
@@ -422,15 +423,14 @@ func (l *linker) ends() {
 
 // settleCycle marks the candidates of a cycle, each attached to the
 // next and the last to the first. The message names at most
-// cycleNamed of them: a cycle of every manifest of a hostile archive
-// must not make each finding as long as the archive's index.
+// namedAtMost of them.
 func (l *linker) settleCycle(cycle []*candidate) {
 	var steps []string
-	for _, x := range cycle[:min(len(cycle), cycleNamed)] {
+	for _, x := range cycle[:min(len(cycle), namedAtMost)] {
 		steps = append(steps, x.digest.String())
 	}
 	desc := strings.Join(append(steps, steps[0]), " -> ")
-	if len(cycle) > cycleNamed {
+	if len(cycle) > namedAtMost {
 		desc = fmt.Sprintf("%s -> … (%d attachments in the cycle)", strings.Join(steps, " -> "), len(cycle))
 	}
 	for _, x := range cycle {
@@ -438,8 +438,10 @@ func (l *linker) settleCycle(cycle []*candidate) {
 	}
 }
 
-// cycleNamed is how many attachments of a cycle a message names.
-const cycleNamed = 4
+// namedAtMost is how many digests a message lists (the attachments of a
+// cycle, the subjects of a statement): a hostile archive must not make
+// each finding as long as the archive.
+const namedAtMost = 4
 
 // statusOf is what the digest d is in the archive, when it is no
 // attachment.
@@ -462,7 +464,7 @@ func (l *linker) report(c *candidate) {
 		if c.cycle != "" {
 			l.a.add(kindAttachmentCycle, l.subject(c), c.pos, "%s %s is attached to itself: %s; it is about no image", c.att.Kind, c.digest, c.cycle)
 		} else {
-			l.a.add(kindAttachmentCycle, l.subject(c), c.pos, "%s %s is attached to %s, which is attached to itself; it is about no image", c.att.Kind, c.digest, c.att.Subject)
+			l.a.add(kindAttachmentCycle, l.subject(c), c.pos, "%s %s is attached to %s, which leads into a cycle of attachments; it is about no image", c.att.Kind, c.digest, c.att.Subject)
 		}
 	case SubjectAbsent:
 		c.att.SubjectStatus = SubjectAbsent

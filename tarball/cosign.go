@@ -30,12 +30,7 @@ type signed struct {
 // each simple-signing layer's payload and the signature in its
 // annotation.
 func (l *linker) readSignatures(c *candidate) {
-	for j := range c.doc.Layers {
-		ld := &c.doc.Layers[j]
-		if ld.MediaType != mtSimpleSigning {
-			continue
-		}
-		subject := fmt.Sprintf("%s layer[%d]", l.subject(c), j)
+	l.eachLayer(c, mtSimpleSigning, func(j int, ld *descriptor, subject string) {
 		s := Signature{Layer: j, Keyless: ld.Annotations[annotationCosignCertificate] != ""}
 		data, d, status := l.payloadBytes(ld, subject, c.pos)
 		s.PayloadDigest, s.Payload = d, status
@@ -52,6 +47,16 @@ func (l *linker) readSignatures(c *candidate) {
 		s.Check = initialCheck(raw, sig)
 		c.att.Signatures = append(c.att.Signatures, s)
 		c.signed = append(c.signed, []signed{{message: data, sig: sig}})
+	})
+}
+
+// eachLayer calls f for each layer of c's manifest of media type mt, with
+// the name findings about it take.
+func (l *linker) eachLayer(c *candidate, mt string, f func(j int, ld *descriptor, subject string)) {
+	for j := range c.doc.Layers {
+		if ld := &c.doc.Layers[j]; ld.MediaType == mt {
+			f(j, ld, fmt.Sprintf("%s layer[%d]", l.subject(c), j))
+		}
 	}
 }
 
@@ -91,12 +96,7 @@ func truncateMiddle(s string, n int) string {
 // readAttestations reads the DSSE envelopes of an attestation manifest:
 // each one's in-toto statement, and its signatures over the PAE.
 func (l *linker) readAttestations(c *candidate) {
-	for j := range c.doc.Layers {
-		ld := &c.doc.Layers[j]
-		if ld.MediaType != mtDSSE {
-			continue
-		}
-		subject := fmt.Sprintf("%s layer[%d]", l.subject(c), j)
+	l.eachLayer(c, mtDSSE, func(j int, ld *descriptor, subject string) {
 		at := Attestation{Layer: j, Checks: []SignatureCheck{}}
 		var sigs []signed
 		data, d, status := l.payloadBytes(ld, subject, c.pos)
@@ -106,7 +106,7 @@ func (l *linker) readAttestations(c *candidate) {
 		}
 		c.att.Attestations = append(c.att.Attestations, at)
 		c.signed = append(c.signed, sigs)
-	}
+	})
 }
 
 // readEnvelope fills at from a DSSE envelope's bytes and returns its
@@ -232,13 +232,16 @@ func (l *linker) compare(c *candidate, named []digest.Digest, subject, what stri
 	if slices.Contains(named, c.att.Subject) {
 		return PayloadMatches
 	}
-	list := make([]string, len(named))
-	for i, d := range named {
-		list[i] = d.String()
+	var list []string
+	for _, d := range named[:min(len(named), namedAtMost)] {
+		list = append(list, d.String())
 	}
 	declared := strings.Join(list, ", ")
-	if declared == "" {
+	switch {
+	case declared == "":
 		declared = "no sha256 or sha512 digest"
+	case len(named) > len(list):
+		declared += fmt.Sprintf(" and %d more", len(named)-len(list))
 	}
 	l.a.claim(kindPayloadMismatch, subject, c.pos, "payload digest", declared, c.att.Subject.String(),
 		fmt.Sprintf("%s %s, but the %s is attached to %s (%s)", what, declared, c.att.Kind, c.att.Subject, c.links[0].Where))
