@@ -206,15 +206,18 @@ func writeSignedBy(ew *errWriter, doc *Document, i int, img *tarball.Image) {
 	ew.field("signed by", strings.Join(by, "; "), note)
 }
 
-// failed reports whether a finding shown is an error about image i or
-// one of its attachments.
+// failed reports whether a finding shown is an error about image i
+// itself.
 func (doc *Document) failed(i int) bool {
-	for _, f := range doc.Findings {
-		if f.Severity == tarball.SeverityError && f.Image != nil && *f.Image == i {
-			return true
+	if doc.failedImages == nil {
+		doc.failedImages = map[int]bool{}
+		for _, f := range doc.Findings {
+			if f.Severity == tarball.SeverityError && f.Image != nil {
+				doc.failedImages[*f.Image] = true
+			}
 		}
 	}
-	return false
+	return doc.failedImages[i]
 }
 
 // attachmentLine says where an attachment is, how it is linked and what

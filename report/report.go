@@ -88,8 +88,10 @@ type Document struct {
 	verbose bool
 	// unverifiable is set when nothing shown claims a digest.
 	unverifiable bool
-	// attached is what Text shows of the attachments.
-	attached attachedView
+	// attached is what Text shows of the attachments; failedImages the
+	// images with an error finding, once Text asks.
+	attached     attachedView
+	failedImages map[int]bool
 }
 
 // Build assembles the Document for res under opts, keeping only the
