@@ -81,6 +81,12 @@ type Result struct {
 	// ErrCorrupt, ErrLimit or ErrUnsupported. The stored Digest is still
 	// valid.
 	DiffIDErr error
+	// NotTar, when the uncompressed bytes were all read, says why they
+	// are not a tar stream that archive/tar (docker's and containerd's
+	// reader) reads to its end; empty when they are one. A layer that is
+	// no tar fails docker load whatever its diffID; any other blob need
+	// not be a tar. (A string, so that a Result stays comparable.)
+	NotTar string
 }
 
 // Detect returns the compression announced by the first bytes of a blob
@@ -161,20 +167,21 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	defer bufPool.Put(bufp)
 	buf := *bufp
 
+	frame := newTarFrame()
 	if comp == None {
-		n, diff, err := hashUncompressed(br, buf, alg, opts.Budget, storedByMe)
+		n, diff, err := hashUncompressed(br, buf, alg, opts.Budget, storedByMe, frame)
 		if err != nil {
 			return Result{}, err
 		}
-		res.UncompressedSize, res.DiffID = n, diff
+		res.UncompressedSize, res.DiffID, res.NotTar = n, diff, frame.problem()
 	} else {
-		n, derr := decompress(br, in, comp, lim, opts, storedByMe, buf)
+		n, derr := decompress(br, in, comp, lim, opts, storedByMe, buf, frame)
 		if in.Err != nil {
 			return Result{}, in.Err
 		}
 		// Anything the decoder left (after a failure) is still part of
 		// the blob.
-		if _, err := drain(br, buf, nil); err != nil {
+		if _, err := drain(br, buf, nil, nil); err != nil {
 			return Result{}, err
 		}
 		if derr != nil {
@@ -182,6 +189,7 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		} else {
 			res.DiffID = n.digest
 			res.UncompressedSize = n.size
+			res.NotTar = frame.problem()
 		}
 	}
 	if ra != nil {
@@ -199,12 +207,12 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 // hashUncompressed reads the rest of an uncompressed blob. Its DiffID is
 // its Digest, which the caller has; diff is set only when the Digest is
 // not sha256.
-func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, budget *Budget, storedByMe bool) (int64, digest.Digest, error) {
+func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, budget *Budget, storedByMe bool, frame *tarFrame) (int64, digest.Digest, error) {
 	var h hash.Hash
 	if alg != digest.SHA256 {
 		h = sha256.New()
 	}
-	n, err := drain(br, buf, h)
+	n, err := drain(br, buf, h, frame)
 	if err != nil {
 		return 0, "", err
 	}
@@ -233,12 +241,14 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 		return res, err
 	}
 	h := sha256.New()
+	frame := newTarFrame()
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
 		end := min(off+bufSize, len(b))
 		h.Write(b[off:end])
+		frame.Write(b[off:end])
 		if onRead != nil {
 			onRead(end - off)
 		}
@@ -248,7 +258,7 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 	if opts.Budget != nil && !opts.Budget.byReader.Load() {
 		_ = opts.Budget.charge(n, 0, 0) // as in Compute
 	}
-	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil
+	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n, NotTar: frame.problem()}, nil
 }
 
 // source counts and hashes every byte read from the underlying reader and
@@ -281,8 +291,9 @@ func (s *source) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// drain reads r to EOF, optionally hashing, and returns the byte count.
-func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
+// drain reads r to EOF, optionally hashing and following its tar
+// framing, and returns the byte count.
+func drain(r io.Reader, buf []byte, h hash.Hash, frame *tarFrame) (int64, error) {
 	var n int64
 	for {
 		m, err := r.Read(buf)
@@ -290,6 +301,9 @@ func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
 			n += int64(m)
 			if h != nil {
 				h.Write(buf[:m])
+			}
+			if frame != nil {
+				frame.Write(buf[:m])
 			}
 		}
 		if err == io.EOF {
@@ -309,7 +323,7 @@ type diffResult struct {
 // decompress decodes br, which reads from in, and hashes the output.
 // Errors it returns are classed (see Reader); a read failure of the
 // underlying source shows in in.Err.
-func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits, opts Options, storedByMe bool, buf []byte) (diffResult, error) {
+func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits, opts Options, storedByMe bool, buf []byte, frame *tarFrame) (diffResult, error) {
 	zr, err := newReader(br, in, comp, lim, opts.Budget, storedByMe)
 	if err != nil {
 		return diffResult{}, err
@@ -335,6 +349,7 @@ func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits
 		if m > 0 {
 			n += int64(m)
 			sink.Write(buf[:m])
+			frame.Write(buf[:m])
 		}
 		if err == io.EOF {
 			if async != nil {

@@ -1,6 +1,7 @@
 package layer_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -209,7 +210,27 @@ func decodes(name string, in []byte, comp layer.Compression, payload []byte) com
 	return computeCase{name: name, in: in, want: layer.Result{
 		Digest: sha256Of(in), Size: int64(len(in)), Compression: comp,
 		DiffID: sha256Of(payload), UncompressedSize: int64(len(payload)),
+		NotTar: notTarReference(payload),
 	}}
+}
+
+// notTarReference is archive/tar's verdict on a payload, "" for a tar
+// stream it reads to its end; checkResult compares only whether it is
+// empty.
+func notTarReference(payload []byte) string {
+	tr := tar.NewReader(bytes.NewReader(payload))
+	for {
+		_, err := tr.Next()
+		if err == io.EOF {
+			return ""
+		}
+		if err == nil {
+			_, err = io.Copy(io.Discard, tr)
+		}
+		if err != nil {
+			return err.Error()
+		}
+	}
 }
 
 // fails is a case whose blob does not decode; it still has a Digest.
@@ -312,6 +333,7 @@ func computeCases(t *testing.T) []computeCase {
 		}},
 		{name: "sha512 uncompressed", in: []byte("abc"), opts: layer.Options{Algorithm: digest.SHA512}, want: layer.Result{
 			Digest: abcSHA512, Size: 3, Compression: layer.None, DiffID: sha256Of([]byte("abc")), UncompressedSize: 3,
+			NotTar: notTarReference([]byte("abc")),
 		}},
 		{name: "sha512 gzip", in: emptyTarGzip, opts: layer.Options{Algorithm: digest.SHA512}, want: layer.Result{
 			Digest: emptyTarGzipSHA512, Size: 32, Compression: layer.Gzip, DiffID: emptyTarDiffID, UncompressedSize: 1024,
@@ -337,6 +359,10 @@ func checkResult(t *testing.T, got, want layer.Result, wantDiffIDErr error) {
 		t.Errorf("DiffIDErr = %v, want errors.Is %v", got.DiffIDErr, wantDiffIDErr)
 	}
 	got.DiffIDErr = nil
+	if (got.NotTar == "") != (want.NotTar == "") {
+		t.Errorf("NotTar = %q, archive/tar says %q", got.NotTar, want.NotTar)
+	}
+	got.NotTar = want.NotTar
 	if got != want {
 		t.Errorf("Compute:\n got %+v\nwant %+v", got, want)
 	}

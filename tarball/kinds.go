@@ -90,6 +90,7 @@ var (
 	kindDiffIDMismatch         = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
 	kindLayerSourcesUnknown    = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
 	kindCorruptCompression     = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip, zstd, bzip2 or xz stream does not decode"}
+	kindLayerNotTar            = Kind{"layer_not_tar", SeverityError, ErrMismatch, false, "a layer of an image, uncompressed, is not a tar stream archive/tar reads to its end (not a tar, cut inside an entry, a bad header): docker load and containerd cannot apply it, whatever its diffID"}
 	kindUnsupportedCompression = Kind{"unsupported_compression", SeverityError, ErrUnsupported, false, "a layer's stream uses what tardigest cannot decode (an xz filter other than LZMA2): no diffID is made up from its compressed bytes"}
 	kindLimitExceeded          = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, work per stored byte, window), for the layer or the archive as a whole; or a sparse file of a layout directory expands past the ratio"}
 	kindHistoryMismatch        = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
@@ -113,7 +114,7 @@ var kinds = []Kind{
 	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
-	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,
+	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindLayerNotTar, kindUnsupportedCompression,
 	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
