@@ -60,6 +60,14 @@ type Options struct {
 	// Budget, if not nil, is the archive's: Compute charges it too (see
 	// Budget), so the expansion ratio holds for the archive as a whole.
 	Budget *Budget
+	// Content, if not nil, is given every byte the DiffID is computed
+	// from, in order, in chunks of any size: the decompressed stream, or
+	// for an uncompressed blob the blob itself. A tar reader placed here
+	// (such as layer/tree's Walker) reads the layer's files in the same
+	// pass. Write must not keep the slice; its errors are ignored. In
+	// pipelined mode it runs on a goroutine of its own, beside the
+	// diffID hash's.
+	Content io.Writer
 }
 
 // Result holds the identities of one blob.
@@ -81,12 +89,6 @@ type Result struct {
 	// ErrCorrupt, ErrLimit or ErrUnsupported. The stored Digest is still
 	// valid.
 	DiffIDErr error
-	// NotTar, when the uncompressed bytes were all read, says why they
-	// are not a tar stream that archive/tar (docker's and containerd's
-	// reader) reads to its end; empty when they are one. A layer that is
-	// no tar fails docker load whatever its diffID; any other blob need
-	// not be a tar. (A string, so that a Result stays comparable.)
-	NotTar string
 }
 
 // Detect returns the compression announced by the first bytes of a blob
@@ -114,6 +116,10 @@ func Detect(magic []byte) Compression {
 	}
 	return None
 }
+
+// sideSpan is the span of a mapped blob handed at once to a content
+// reader on its own goroutine (ComputeBytes with Pipeline and Content).
+const sideSpan = 16 * bufSize
 
 // bufSize is the size of the copy buffers; large enough that per-call
 // overhead vanishes against hashing.
@@ -167,21 +173,20 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	defer bufPool.Put(bufp)
 	buf := *bufp
 
-	frame := newTarFrame()
 	if comp == None {
-		n, diff, err := hashUncompressed(br, buf, alg, opts.Budget, storedByMe, frame)
+		n, diff, err := hashUncompressed(br, buf, alg, opts, storedByMe)
 		if err != nil {
 			return Result{}, err
 		}
-		res.UncompressedSize, res.DiffID, res.NotTar = n, diff, frame.problem()
+		res.UncompressedSize, res.DiffID = n, diff
 	} else {
-		n, derr := decompress(br, in, comp, lim, opts, storedByMe, buf, frame)
+		n, derr := decompress(br, in, comp, lim, opts, storedByMe, buf)
 		if in.Err != nil {
 			return Result{}, in.Err
 		}
 		// Anything the decoder left (after a failure) is still part of
 		// the blob.
-		if _, err := drain(br, buf, nil, nil); err != nil {
+		if _, err := drain(br, buf, nil); err != nil {
 			return Result{}, err
 		}
 		if derr != nil {
@@ -189,7 +194,6 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		} else {
 			res.DiffID = n.digest
 			res.UncompressedSize = n.size
-			res.NotTar = frame.problem()
 		}
 	}
 	if ra != nil {
@@ -207,19 +211,19 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 // hashUncompressed reads the rest of an uncompressed blob. Its DiffID is
 // its Digest, which the caller has; diff is set only when the Digest is
 // not sha256.
-func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, budget *Budget, storedByMe bool, frame *tarFrame) (int64, digest.Digest, error) {
+func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, opts Options, storedByMe bool) (int64, digest.Digest, error) {
 	var h hash.Hash
 	if alg != digest.SHA256 {
 		h = sha256.New()
 	}
-	n, err := drain(br, buf, h, frame)
+	n, err := drainTo(br, buf, h, opts.Content)
 	if err != nil {
 		return 0, "", err
 	}
 	if storedByMe {
 		// Stored bytes only lower the archive's ratio: a budget already
 		// over its limit does not fail this blob.
-		_ = budget.charge(n, 0, 0)
+		_ = opts.Budget.charge(n, 0, 0)
 	}
 	var diff digest.Digest
 	if h != nil {
@@ -241,24 +245,47 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 		return res, err
 	}
 	h := sha256.New()
-	frame := newTarFrame()
+	var (
+		sink io.Writer = h
+		side *sidecar
+	)
+	switch {
+	case opts.Content != nil && opts.Pipeline:
+		side = newSidecar(opts.Content)
+		defer side.close()
+	case opts.Content != nil:
+		sink = &tee{h: h, w: opts.Content}
+	}
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
+			if side != nil && off > 0 {
+				side.wait()
+			}
 			return Result{}, err
 		}
-		end := min(off+bufSize, len(b))
-		h.Write(b[off:end])
-		frame.Write(b[off:end])
-		if onRead != nil {
-			onRead(end - off)
+		if side != nil && off%sideSpan == 0 {
+			// One hand-off per span, not per chunk: the content reader
+			// is at most a span behind the hash.
+			if off > 0 {
+				side.wait()
+			}
+			side.start(b[off:min(off+sideSpan, len(b))])
 		}
+		chunk := b[off:min(off+bufSize, len(b))]
+		sink.Write(chunk)
+		if onRead != nil {
+			onRead(len(chunk))
+		}
+	}
+	if side != nil && len(b) > 0 {
+		side.wait()
 	}
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
 	if opts.Budget != nil && !opts.Budget.byReader.Load() {
 		_ = opts.Budget.charge(n, 0, 0) // as in Compute
 	}
-	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n, NotTar: frame.problem()}, nil
+	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil
 }
 
 // source counts and hashes every byte read from the underlying reader and
@@ -291,9 +318,13 @@ func (s *source) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// drain reads r to EOF, optionally hashing and following its tar
-// framing, and returns the byte count.
-func drain(r io.Reader, buf []byte, h hash.Hash, frame *tarFrame) (int64, error) {
+// drain reads r to EOF, optionally hashing, and returns the byte count.
+func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
+	return drainTo(r, buf, h, nil)
+}
+
+// drainTo is drain that also gives every byte to content, if not nil.
+func drainTo(r io.Reader, buf []byte, h hash.Hash, content io.Writer) (int64, error) {
 	var n int64
 	for {
 		m, err := r.Read(buf)
@@ -302,8 +333,8 @@ func drain(r io.Reader, buf []byte, h hash.Hash, frame *tarFrame) (int64, error)
 			if h != nil {
 				h.Write(buf[:m])
 			}
-			if frame != nil {
-				frame.Write(buf[:m])
+			if content != nil {
+				content.Write(buf[:m])
 			}
 		}
 		if err == io.EOF {
@@ -323,7 +354,7 @@ type diffResult struct {
 // decompress decodes br, which reads from in, and hashes the output.
 // Errors it returns are classed (see Reader); a read failure of the
 // underlying source shows in in.Err.
-func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits, opts Options, storedByMe bool, buf []byte, frame *tarFrame) (diffResult, error) {
+func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits, opts Options, storedByMe bool, buf []byte) (diffResult, error) {
 	zr, err := newReader(br, in, comp, lim, opts.Budget, storedByMe)
 	if err != nil {
 		return diffResult{}, err
@@ -332,11 +363,20 @@ func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits
 	var (
 		h               = sha256.New()
 		sink  io.Writer = h
-		async *asyncHash
+		async *fanOut
 	)
-	if opts.Pipeline {
-		async = newAsyncHash(h)
+	switch {
+	case opts.Pipeline && opts.Content != nil:
+		// The hash and the content reader each on a goroutine.
+		async = newFanOut(h, opts.Content)
 		sink = async
+	case opts.Pipeline:
+		async = newFanOut(h)
+		sink = async
+	case opts.Content != nil:
+		sink = &tee{h: h, w: opts.Content}
+	}
+	if async != nil {
 		defer func() {
 			if async != nil {
 				async.finish()
@@ -349,7 +389,6 @@ func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits
 		if m > 0 {
 			n += int64(m)
 			sink.Write(buf[:m])
-			frame.Write(buf[:m])
 		}
 		if err == io.EOF {
 			if async != nil {

@@ -37,6 +37,8 @@ type analysis struct {
 	v1Parents map[string]string
 	rows      int
 	rowsOver  bool
+	// cosignSave is set when index.json holds cosign save's annotations.
+	cosignSave bool
 }
 
 // imageWork is the analysis' working state about one image. It never
@@ -147,7 +149,9 @@ func (a *analysis) run() {
 	for i, img := range a.res.Images {
 		a.checkImage(i, img)
 	}
+	a.readContents()
 	a.crossCheckNames()
+	a.linkAttachments()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()

@@ -163,11 +163,6 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer, artifact, synthesis
 		}
 		a.add(k, subject, i, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}
-	if e != nil && e.blob.DiffIDErr == nil && e.blob.NotTar != "" && !artifact {
-		// docker load and containerd apply every layer of an image with
-		// archive/tar: one it cannot read fails the load.
-		a.add(kindLayerNotTar, subject, i, "%s: %s: docker load and containerd cannot apply this layer", l.Path, e.blob.NotTar)
-	}
 }
 
 // chainIDs computes each layer's ChainID: ChainID(L0) = DiffID(L0),

@@ -69,6 +69,42 @@
 // above it, and per layer the stored digest and size, the diffID and
 // uncompressed size, and the ChainID.
 //
+// # What layers hold
+//
+// Every blob's decompressed bytes also go, in the same pass, through a
+// tar walker of package layer/tree (walk.go): no second read, nothing
+// extracted. Once roles are known, the walks of the blobs that are
+// layers give each Layer its Content (counts, notable files, findings of
+// its tar), and the layers of every image whose layers were all read in
+// full are merged, whiteouts applied, into its ImageContent: the merged
+// filesystem's facts, the OS, exactly what squashing saves, and with
+// ContentOptions.Dive dive's numbers (inside.go). A layer shared by
+// several images is walked once and merged into each. Filesystem and
+// LayerFiles give the merged filesystem and the layer walks for listings
+// and comparisons; ReadLayer reads one layer again, for cat. Memory is
+// bounded by Limits.MaxFiles over all layers together.
+//
+// # Attachments
+//
+// Signatures, attestations, SBOMs and OCI 1.1 referrers are manifests
+// about another manifest or index, their subject. Each is linked to it by
+// whatever the archive says: the manifest's subject field, a cosign tag
+// (sha256-<hex>.sig, .att, .sbom), the referrers tag index sha256-<hex>,
+// cosign save's "kind" annotations (which name no subject: the layout's
+// one image is meant), or, when nothing else links a cosign manifest,
+// what its payload names. An attachment's own manifest stays an Image
+// whose blobs are checked like any other; Result.Attachments says what it
+// is about (Attachment), and AttachedTo and AttachmentImages group them by
+// image. Without a key, each cosign simple-signing payload and in-toto
+// statement must name the manifest it is attached to; with Options.Key
+// (package signature) every signature is verified, and every image that
+// is no attachment must be covered by a verified signature (Image.SignedBy).
+//
+//	cosign save:      index.json entries with annotation kind=dev.cosignproject.cosign/{image,sigs,atts}
+//	cosign tags:      ref name sha256-<hex>.sig → manifest, layers application/vnd.dev.cosign.simplesigning.v1+json
+//	OCI 1.1:          manifest {"subject": {...}, "artifactType": ...}
+//	referrers tag:    ref name sha256-<hex> → index of referrers
+//
 // # Findings
 //
 // Problems are collected, not thrown: every false claim becomes a Finding
@@ -86,9 +122,14 @@
 // subject: oci.go (index.json, descriptors), docker.go (manifest.json,
 // Docker 25+), legacy.go (before 1.10), skopeo.go (skopeo dir:), check.go (configs, diffIDs, chain
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).
+// Attachments: attach.go (finding and linking them, chains and cycles),
+// payload.go (the payload formats and their parsers), cosign.go (payload
+// checks, signatures), signed.go (what a key covers, what a layout lacks,
+// grouping by image), attachment.go (the types).
 // After it: expect.go (Find, Expect), prove.go (Prove, step by step),
 // select.go (--image and --platform), reference.go (image references by
-// the distribution grammar), content.go (stored bytes).
+// the distribution grammar), content.go (stored bytes), inside.go (what
+// layers hold), reread.go (one layer read again).
 //
 //   - A layout: detect it in analysis.run, read it in a file of its own
 //     like legacy.go, name its producer in producer.go.

@@ -65,6 +65,10 @@ type Image struct {
 	Artifact bool `json:"artifact"`
 	// Parent is manifest.json's Parent, if any.
 	Parent string `json:"parent,omitempty"`
+	// SignedBy lists, when a key was given (Options.Key), the signatures
+	// by it that cover the image; empty when none does, or for an image
+	// that is itself an attachment.
+	SignedBy []SignedBy `json:"signed_by,omitempty"`
 	// Layers are the image's layers, base first.
 	Layers []Layer `json:"layers"`
 	// History is the config's history, each entry tied to its layer.
@@ -72,6 +76,9 @@ type Image struct {
 	// V1Chain lists the legacy layer IDs, base first, for archives
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
+	// Content is what the image's merged filesystem holds; absent when
+	// its layers could not all be read in full.
+	Content *ImageContent `json:"content,omitempty"`
 }
 
 // ManifestOrigin says who wrote an image's stored manifest.
@@ -138,6 +145,9 @@ type Layer struct {
 	CreatedBy string `json:"created_by,omitempty"`
 	// Foreign marks a non-distributable layer; its urls are never fetched.
 	Foreign bool `json:"foreign,omitempty"`
+	// Content is what the layer's tar holds; absent when it was not read
+	// (absent, does not decompress, not a layer media type).
+	Content *LayerContent `json:"content,omitempty"`
 }
 
 // History is one entry of a config's history.

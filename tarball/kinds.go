@@ -90,12 +90,48 @@ var (
 	kindDiffIDMismatch         = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
 	kindLayerSourcesUnknown    = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
 	kindCorruptCompression     = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip, zstd, bzip2 or xz stream does not decode"}
-	kindLayerNotTar            = Kind{"layer_not_tar", SeverityError, ErrMismatch, false, "a layer of an image, uncompressed, is not a tar stream archive/tar reads to its end (not a tar, cut inside an entry, a bad header): docker load and containerd cannot apply it, whatever its diffID"}
 	kindUnsupportedCompression = Kind{"unsupported_compression", SeverityError, ErrUnsupported, false, "a layer's stream uses what tardigest cannot decode (an xz filter other than LZMA2): no diffID is made up from its compressed bytes"}
 	kindLimitExceeded          = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, work per stored byte, window), for the layer or the archive as a whole; or a sparse file of a layout directory expands past the ratio"}
 	kindHistoryMismatch        = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
 	kindTooManyRows            = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
 	kindHistoryTooLong         = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
+
+	// What layers hold: their tar streams (package layer/tree), then the
+	// image's layers merged. Errors are what docker or containerd refuse
+	// to extract, and layers that could not be read in full.
+	kindInvalidTar         = Kind{"invalid_tar", SeverityError, ErrMalformed, false, "a layer's uncompressed bytes are not a valid tar archive (from the offset named on)"}
+	kindContentLimit       = Kind{"content_limit_exceeded", SeverityError, ErrLimit, false, "a layer holds more entries or longer names than the max-files limit and the fixed name limits allow: the rest is not read"}
+	kindNameEscapesRoot    = Kind{"name_escapes_root", SeverityError, ErrMalformed, false, "a layer entry's name climbs out of the root with \"..\": docker refuses the layer"}
+	kindBadName            = Kind{"bad_name", SeverityError, ErrMalformed, false, "a layer entry's name or link target is longer than Linux's PATH_MAX, or a file is named as the root"}
+	kindUnsupportedType    = Kind{"unsupported_type", SeverityError, ErrMalformed, false, "a layer entry has a tar type docker and containerd refuse to extract"}
+	kindWhiteoutInvalid    = Kind{"whiteout_invalid", SeverityError, ErrMalformed, false, "a whiteout names \"\", \".\" or \"..\": containerd refuses the layer, docker deletes the wrong path"}
+	kindHardlinkMissing    = Kind{"hardlink_target_missing", SeverityError, ErrMalformed, false, "a hard link names a file that exists neither earlier in its layer nor in a lower layer"}
+	kindHardlinkDir        = Kind{"hardlink_to_directory", SeverityError, ErrMalformed, false, "a hard link names a directory"}
+	kindLayerParentNotDir  = Kind{"layer_parent_not_directory", SeverityError, ErrMalformed, false, "a layer entry's parent is not a directory in the layers below: extraction fails"}
+	kindAbsoluteName       = Kind{"absolute_name", SeverityWarning, nil, false, "a layer entry's name is absolute; docker and containerd read it relative to the root"}
+	kindDuplicateName      = Kind{"duplicate_name", SeverityWarning, nil, false, "a layer writes the same name twice; the last entry wins on extraction"}
+	kindWhiteoutOdd        = Kind{"whiteout_odd", SeverityWarning, nil, false, "a whiteout or opaque marker is not an empty regular file, or is an AUFS metadata name"}
+	kindWhiteoutSameLayer  = Kind{"whiteout_same_layer", SeverityWarning, nil, false, "a layer whites out a name it also writes: extractors disagree on the result"}
+	kindLayerSparse        = Kind{"layer_sparse_entry", SeverityWarning, nil, false, "a layer holds a sparse file, which is not expanded here (its size is the expanded size)"}
+	kindUncleanName        = Kind{"unclean_name", SeverityInfo, nil, false, "a layer entry's name has empty, \".\" or \"..\" components inside the root"}
+	kindSymlinkEscapesRoot = Kind{"symlink_escapes_root", SeverityInfo, nil, false, "a symlink's target leaves the image root (legal; resolved inside the root by tardigest, on the host by other tools)"}
+	kindThroughSymlink     = Kind{"written_through_symlink", SeverityInfo, nil, false, "a layer writes under a directory that is a symlink in the layers below"}
+	kindWhiteoutNoTarget   = Kind{"whiteout_no_target", SeverityInfo, nil, false, "a whiteout names a path no lower layer has"}
+	kindLayerNoEndMarker   = Kind{"layer_no_end_marker", SeverityInfo, nil, false, "a layer's tar ends without the two zero blocks of the end-of-archive marker (docker and containerd read it)"}
+	kindTrailingData       = Kind{"trailing_data", SeverityInfo, nil, false, "non-zero bytes follow a layer's end-of-archive marker"}
+	kindContentOmitted     = Kind{"content_findings_omitted", SeverityInfo, nil, false, "more findings of the same kinds were left out: at most 100 of each kind are listed per layer and per image"}
+
+	// Attachments: signatures, attestations, SBOMs and referrers.
+	kindAttachmentLinks      = Kind{"attachment_links_disagree", SeverityError, ErrMismatch, false, "an attachment's subject field, cosign tag, referrers tag or cosign save annotation name different subjects"}
+	kindDangling             = Kind{"dangling_attachment", SeverityWarning, nil, false, "a signature, attestation, SBOM or referrer is about a manifest or index the archive does not hold"}
+	kindAttachmentCycle      = Kind{"attachment_cycle", SeverityError, ErrMalformed, false, "attachments are about each other (by tags or subject fields) and never reach an image"}
+	kindInvalidPayload       = Kind{"invalid_payload", SeverityError, ErrMalformed, true, "a cosign simple-signing payload, DSSE envelope or in-toto statement does not parse, or is over its size cap"}
+	kindPayloadMismatch      = Kind{"payload_mismatch", SeverityError, ErrMismatch, false, "a signature payload's docker-manifest-digest, or no subject of an in-toto statement, names the manifest it is attached to"}
+	kindMalformedSignature   = Kind{"malformed_signature", SeverityWarning, nil, false, "a signature is empty or not base64: it verifies with no key"}
+	kindUnsupportedPayload   = Kind{"unsupported_payload", SeverityWarning, nil, false, "a DSSE envelope holds no in-toto statement; what it names is not checked"}
+	kindPredicateTypeDiffers = Kind{"predicate_type_mismatch", SeverityWarning, nil, false, "an attestation layer's predicateType annotation differs from its statement's"}
+	kindUnsigned             = Kind{"unsigned", SeverityError, ErrMissing, false, "given a key, no signature by it covers an image: none verified whose payload names its manifest or an index above it"}
+	kindProbablyLacks        = Kind{"probably_lacks", SeverityInfo, nil, false, "the layout's producer or shape shows that attachments were probably dropped when it was written (cosign save, oras cp -r)"}
 
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
@@ -114,8 +150,15 @@ var kinds = []Kind{
 	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
 	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
-	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindLayerNotTar, kindUnsupportedCompression,
+	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,
 	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
+	kindInvalidTar, kindContentLimit, kindNameEscapesRoot, kindBadName, kindUnsupportedType, kindWhiteoutInvalid,
+	kindHardlinkMissing, kindHardlinkDir, kindLayerParentNotDir,
+	kindAbsoluteName, kindDuplicateName, kindWhiteoutOdd, kindWhiteoutSameLayer, kindLayerSparse,
+	kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindLayerNoEndMarker, kindTrailingData,
+	kindContentOmitted,
+	kindAttachmentLinks, kindDangling, kindAttachmentCycle, kindInvalidPayload, kindPayloadMismatch,
+	kindMalformedSignature, kindUnsupportedPayload, kindPredicateTypeDiffers, kindUnsigned, kindProbablyLacks,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 
