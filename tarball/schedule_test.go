@@ -31,13 +31,13 @@ func TestPipelined(t *testing.T) {
 
 // TestPageDropper checks the pages of a mapped blob leave the resident set
 // in order, each once, never less than a sidecar span behind the hash
-// (the content walker may still read them), at most 8 MiB resident, and
+// (the content walker may still read them), at most 5 MiB resident, and
 // all of them by the end.
 func TestPageDropper(t *testing.T) {
 	const (
 		chunk   = 256 << 10 // layer's read size
 		span    = 4 << 20   // layer's sidecar span: the content walker's lag
-		maxKept = 8 << 20   // the resident bound per blob
+		maxKept = 5 << 20   // the resident bound per blob
 	)
 	for _, size := range []int{1, chunk, dropLag, dropLag + dropBytes - 1, dropLag + dropBytes + 1, 5*dropBytes + dropLag + 12345} {
 		b := make([]byte, size)
