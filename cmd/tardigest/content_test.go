@@ -14,7 +14,7 @@ import (
 )
 
 // contentArchives are docker-archives whose layers GNU tar lists: the
-// README's demo image, dive's four test images and the fixture of
+// README's demo image, dive's five test images and the fixture of
 // testdata/archives.
 var contentArchives = []string{
 	"../../testdata/content/demo.tar",
