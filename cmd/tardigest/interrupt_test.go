@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,7 +126,14 @@ func TestInterruptStalledStdin(t *testing.T) {
 			}
 			pr.Close()
 			pw.Write(tt.prefix)
-			time.Sleep(300 * time.Millisecond) // let it block in the read
+			// A signal sent before main's signal.Notify kills the process
+			// outright. Under load, exec and the runtime's start took more
+			// than the 300 ms this test used to wait: wait until the runtime
+			// catches the signal (its handler precedes main, and main's
+			// Notify follows within microseconds), then let it block in
+			// the read.
+			waitCatches(t, cmd.Process.Pid, tt.sig)
+			time.Sleep(300 * time.Millisecond)
 			cmd.Process.Signal(tt.sig)
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
@@ -142,4 +151,26 @@ func TestInterruptStalledStdin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitCatches waits (up to 20 s) until process pid catches signal sig, as
+// its /proc status's SigCgt mask says; where there is no /proc, it
+// returns at once.
+func waitCatches(t *testing.T, pid int, sig syscall.Signal) {
+	t.Helper()
+	status := fmt.Sprintf("/proc/%d/status", pid)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		data, err := os.ReadFile(status)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if mask, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&(1<<(uint(sig)-1)) != 0 {
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("process %d did not install a handler for %v within 20 s", pid, sig)
 }
