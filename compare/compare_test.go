@@ -192,3 +192,28 @@ func TestProducersSameContent(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerChangedSinceRead swaps a layer blob after the verifying pass:
+// the second read that hashes files must notice the diffID changed and
+// fail, rather than compare bytes it never verified.
+func TestLayerChangedSinceRead(t *testing.T) {
+	dirA := archivetest.Load(t, filepath.Join("..", "testdata", "diff", "files.a.txt")).Dir(t)
+	fileB := caseFile(t, "files.b.txt")
+	ra, rb := open(t, dirA), open(t, fileB)
+	layerPath := filepath.Join(dirA, ra.Images[0].Layers[0].Path)
+	other := archivetest.Load(t, filepath.Join("..", "testdata", "diff", "whiteout.b.txt")).Dir(t)
+	data, err := os.ReadFile(filepath.Join(other, open(t, other).Images[0].Layers[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(layerPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Images(context.Background(), Side{Name: dirA, Result: ra, Image: 0}, Side{Name: fileB, Result: rb, Image: 0}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Files != nil || !strings.Contains(d.FilesError, "changed since it was read") {
+		t.Errorf("files %+v, error %q: want the changed layer refused", d.Files, d.FilesError)
+	}
+}

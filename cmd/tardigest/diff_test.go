@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -95,5 +96,29 @@ func TestDiffStdin(t *testing.T) {
 	}
 	if got := changes(b.MustArchive(t), fileA, "-"); !slices.Equal(got, want) {
 		t.Errorf("B from stdin: %q, want %q", got, want)
+	}
+}
+
+// TestDiffEscapes gives side B a file whose name holds a terminal escape
+// and a bidi override, and a label value with one: the text output must carry
+// neither raw.
+func TestDiffEscapes(t *testing.T) {
+	a := archivetest.Load(t, diffCases+"config.a.txt").File(t)
+	data, err := os.ReadFile(diffCases + "config.b.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := strings.Replace(string(data), "app/y: 2", "app/y: 2\napp/{{bytes 1b}}[2Jevil{{bytes e280ae}}line: x", 1)
+	hostile = strings.Replace(hostile, `"version":"2"`, `"version":"2\u001b[31m"`, 1)
+	c, err := archivetest.Parse("hostile.txt", []byte(hostile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, "diff", a, c.File(t))
+	if code != exitMismatch {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if strings.ContainsAny(stdout, "\x1b\u202e") || !strings.Contains(stdout, `app/\x1b[2Jevil\u202eline`) || !strings.Contains(stdout, `2\x1b[31m`) {
+		t.Errorf("raw control characters, or the escaped names missing:\n%s", stdout)
 	}
 }
