@@ -131,8 +131,14 @@ func identities(a, b Side) []Identity {
 
 func identity(name string, a, b digest.Digest, why string) Identity {
 	id := Identity{Name: name, A: a, B: b, Equal: a != "" && a == b}
-	if a == "" || b == "" {
+	switch {
+	case why == "":
+	case a == "" && b == "":
 		id.Note = why
+	case a == "":
+		id.Note = "A: " + why
+	case b == "":
+		id.Note = "B: " + why
 	}
 	return id
 }

@@ -126,12 +126,23 @@ func diffSummary(ew *errWriter, d *compare.ImageDiff) {
 
 // diffDetails writes the identities, config keys, layers and files.
 func diffDetails(ew *errWriter, d *compare.ImageDiff) {
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\n  IDENTITY\tEQUAL\tA\tB\n")
+	ew.printf("\n")
 	for _, id := range d.Identities {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", id.Name, yesNo(id.Equal), orNone(id.A.String()), orNone(id.B.String()))
+		if id.Equal {
+			ew.printf("  %-16s equal   %s\n", id.Name, id.A)
+			continue
+		}
+		verdict := "differ"
+		if id.A == "" || id.B == "" {
+			verdict = "absent"
+		}
+		ew.printf("  %-16s %-7s A %s\n", id.Name, verdict, orNone(id.A.String()))
+		ew.printf("  %-16s         B %s\n", "", orNone(id.B.String()))
+		if id.Note != "" {
+			ew.para("                           ", "                           ", "("+id.Note+")")
+		}
 	}
-	tw.Flush()
+	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	if len(d.Config) > 0 {
 		fmt.Fprintf(tw, "\n  CONFIG KEY\tCHANGE\tA\tB\n")
 		for _, c := range d.Config {
@@ -233,13 +244,6 @@ func layerSize(s *compare.LayerSide) string {
 	return HumanSize(s.Size)
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 func orNone(s string) string {
 	if s == "" {
 		return "<none>"
@@ -263,10 +267,11 @@ func Ship(w io.Writer, doc *ShipDoc) error {
 	}
 	s := doc.Shipment
 	ew.printf("\nNEW holds %d blobs, %s (%d bytes)\n", len(s.Blobs), HumanSize(s.Bytes), s.Bytes)
-	ew.printf("to carry, by stored digest:  %d blobs, %s (%d bytes): what an OCI layout, skopeo or a registry needs\n",
+	ew.printf("to carry, exact blobs:    %d blobs, %s (%d bytes): for an OCI layout, skopeo copy, a registry\n",
 		len(s.Missing), HumanSize(s.MissingBytes), s.MissingBytes)
-	ew.printf("to carry, by content:        %d blobs, %s (%d bytes): %d layers are there in another compression (%s)\n",
-		len(s.Missing)-len(s.ByContent), HumanSize(s.ContentMissingBytes), s.ContentMissingBytes, len(s.ByContent), HumanSize(s.ByContentBytes))
+	ew.printf("to carry, content only:   %d blobs, %s (%d bytes): for docker load, containerd import\n",
+		len(s.Missing)-len(s.ByContent), HumanSize(s.ContentMissingBytes), s.ContentMissingBytes)
+	ew.printf("present by content only:  %d layers, %s: a HAVE holds their diffID in another compression\n", len(s.ByContent), HumanSize(s.ByContentBytes))
 	if len(s.Absent) > 0 {
 		ew.printf("NEW itself lacks %d blobs its images refer to: they cannot be carried from it\n", len(s.Absent))
 	}
@@ -276,16 +281,16 @@ func Ship(w io.Writer, doc *ShipDoc) error {
 	}
 	if len(s.Missing) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "\n  DIGEST\tKIND\tSIZE\tBYTES\tBY CONTENT\tPATH\n")
+		fmt.Fprintf(tw, "\n  DIGEST\tKIND\tBYTES\tHAVE BY CONTENT\n")
 		for _, b := range s.Missing {
-			have := "missing"
+			have := "no"
 			if byContent[b.Digest.String()] {
-				have = "present (diffID " + ShortID(b.DiffID) + ")"
+				have = "yes"
 			}
 			if b.Kind != compare.BlobLayer {
 				have = "-"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", b.Digest, b.Kind, HumanSize(b.Size), b.Size, have, Escape(b.Path))
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", b.Digest, b.Kind, b.Size, have)
 		}
 		tw.Flush()
 	}
