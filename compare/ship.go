@@ -45,6 +45,12 @@ type Shipment struct {
 	// (docker load, containerd's snapshots) has them already.
 	ByContent      []Blob `json:"by_content"`
 	ByContentBytes int64  `json:"by_content_bytes"`
+	// Rebuildable are the ByContent layers NEW stores uncompressed (their
+	// stored digest is their diffID): decompressing a HAVE's copy gives
+	// NEW's exact blob, so even a loader needing exact blobs can do
+	// without them once the far side rebuilds them.
+	Rebuildable      []Blob `json:"rebuildable"`
+	RebuildableBytes int64  `json:"rebuildable_bytes"`
 	// ContentMissingBytes is MissingBytes less ByContentBytes: what must
 	// cross when contents are enough.
 	ContentMissingBytes int64 `json:"content_missing_bytes"`
@@ -72,7 +78,7 @@ func Ship(newArchive *tarball.Result, have []*tarball.Result) Shipment {
 			stored[u.Digest] = true
 		}
 	}
-	s := Shipment{Missing: []Blob{}, ByContent: []Blob{}}
+	s := Shipment{Missing: []Blob{}, ByContent: []Blob{}, Rebuildable: []Blob{}}
 	s.Blobs, s.Absent = Blobs(newArchive)
 	for _, b := range s.Blobs {
 		s.Bytes += b.Size
@@ -84,6 +90,10 @@ func Ship(newArchive *tarball.Result, have []*tarball.Result) Shipment {
 		if b.DiffID != "" && contents[b.DiffID] {
 			s.ByContent = append(s.ByContent, b)
 			s.ByContentBytes += b.Size
+			if b.Digest == b.DiffID {
+				s.Rebuildable = append(s.Rebuildable, b)
+				s.RebuildableBytes += b.Size
+			}
 		}
 	}
 	s.ContentMissingBytes = s.MissingBytes - s.ByContentBytes

@@ -155,8 +155,8 @@ func TestShipAgainstSets(t *testing.T) {
 				}
 				haves = append(haves, open(t, h))
 			}
-			var wantMissing, wantByContent []string
-			var wantBytes, wantMissingBytes, wantByContentBytes int64
+			var wantMissing, wantByContent, wantRebuildable []string
+			var wantBytes, wantMissingBytes, wantByContentBytes, wantRebuildableBytes int64
 			for d, b := range newBlobs {
 				wantBytes += b.size
 				if have[d] {
@@ -167,10 +167,15 @@ func TestShipAgainstSets(t *testing.T) {
 				if b.content != "" && haveContent[b.content] {
 					wantByContent = append(wantByContent, d)
 					wantByContentBytes += b.size
+					if b.content == d {
+						wantRebuildable = append(wantRebuildable, d)
+						wantRebuildableBytes += b.size
+					}
 				}
 			}
 			slices.Sort(wantMissing)
 			slices.Sort(wantByContent)
+			slices.Sort(wantRebuildable)
 			s := Ship(open(t, tt.new), haves)
 			if got := digests(s.Blobs); len(got) != len(newBlobs) || s.Bytes != wantBytes {
 				t.Errorf("NEW: %d blobs, %d bytes; the listing has %d, %d bytes", len(got), s.Bytes, len(newBlobs), wantBytes)
@@ -180,6 +185,9 @@ func TestShipAgainstSets(t *testing.T) {
 			}
 			if got := digests(s.ByContent); !slices.Equal(got, wantByContent) || s.ByContentBytes != wantByContentBytes {
 				t.Errorf("by content %v (%d bytes), want %v (%d bytes)", got, s.ByContentBytes, wantByContent, wantByContentBytes)
+			}
+			if got := digests(s.Rebuildable); !slices.Equal(got, wantRebuildable) || s.RebuildableBytes != wantRebuildableBytes {
+				t.Errorf("rebuildable %v (%d bytes), want %v (%d bytes)", got, s.RebuildableBytes, wantRebuildable, wantRebuildableBytes)
 			}
 			if s.ContentMissingBytes != wantMissingBytes-wantByContentBytes {
 				t.Errorf("content missing bytes %d, want %d", s.ContentMissingBytes, wantMissingBytes-wantByContentBytes)

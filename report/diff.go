@@ -105,9 +105,12 @@ func diffSummary(ew *errWriter, d *compare.ImageDiff) {
 	if ls.Recompressed > 0 || ls.Moved > 0 {
 		ew.printf("               %d shared layers stored differently (recompressed), %d at another position\n", ls.Recompressed, ls.Moved)
 	}
-	if ls.FirstDiffer >= 0 {
-		ew.printf("  first differing layer: %d (layers 0-%d hold the same content)\n", ls.FirstDiffer, ls.FirstDiffer-1)
-	} else {
+	switch {
+	case ls.FirstDiffer == 0:
+		ew.printf("  first differing layer: 0 (the base layers differ)\n")
+	case ls.FirstDiffer > 0:
+		ew.printf("  first differing layer: %d (the %d below hold the same content on both sides)\n", ls.FirstDiffer, ls.FirstDiffer)
+	default:
 		ew.printf("  first differing layer: none (%d layers hold the same content in the same order)\n", ls.SharedPrefix)
 	}
 	switch f := d.Files; {
@@ -272,6 +275,10 @@ func Ship(w io.Writer, doc *ShipDoc) error {
 	ew.printf("to carry, content only:   %d blobs, %s (%d bytes): for docker load, containerd import\n",
 		len(s.Missing)-len(s.ByContent), HumanSize(s.ContentMissingBytes), s.ContentMissingBytes)
 	ew.printf("present by content only:  %d layers, %s: a HAVE holds their diffID in another compression\n", len(s.ByContent), HumanSize(s.ByContentBytes))
+	if len(s.Rebuildable) > 0 {
+		ew.printf("  of which rebuildable:   %d layers, %s: NEW stores them uncompressed, decompressing HAVE's copy gives them\n",
+			len(s.Rebuildable), HumanSize(s.RebuildableBytes))
+	}
 	if len(s.Absent) > 0 {
 		ew.printf("NEW itself lacks %d blobs its images refer to: they cannot be carried from it\n", len(s.Absent))
 	}
