@@ -50,8 +50,8 @@ type ImageDiff struct {
 	// PairedBy says how the images were paired (Pair.By).
 	PairedBy string `json:"paired_by"`
 	// Equal is true when the images are the same image: the same config
-	// bytes (image ID), hence the same layers' content and the same
-	// files, whatever the archives stored them as.
+	// bytes (image ID) and the same computed layer contents (diffIDs) in
+	// order, hence the same files, whatever the archives stored them as.
 	Equal      bool           `json:"equal"`
 	Identities []Identity     `json:"identities"`
 	Config     []ConfigChange `json:"config"`
@@ -81,9 +81,13 @@ type Identity struct {
 func Images(ctx context.Context, a, b Side, opts Options) (*ImageDiff, error) {
 	ia, ib := a.Result.Images[a.Image], b.Result.Images[b.Image]
 	d := &ImageDiff{A: ref(a), B: ref(b), Identities: identities(a, b)}
-	d.Equal = ia.ImageID != "" && ia.ImageID == ib.ImageID
 	d.Config, d.ConfigError = configDiff(a, b)
 	d.Layers = matchLayers(ia.Layers, ib.Layers)
+	sameLayers := d.Layers.OnlyA == 0 && d.Layers.OnlyB == 0 && d.Layers.Moved == 0
+	// The same config bytes name the same layers; the computed diffIDs
+	// are checked too, so that an archive whose layer was altered (and
+	// fails verify) is not called identical.
+	d.Equal = ia.ImageID != "" && ia.ImageID == ib.ImageID && sameLayers
 	files, err := diffFiles(ctx, a, b, d.Layers, opts)
 	switch {
 	case ctx.Err() != nil:
@@ -96,7 +100,7 @@ func Images(ctx context.Context, a, b Side, opts Options) (*ImageDiff, error) {
 	if ia.ImageID == "" && ib.ImageID == "" {
 		// Pre-1.10 archives hold no config: the same layers and no
 		// config change are all that can be said.
-		d.Equal = len(d.Config) == 0 && d.ConfigError == "" && d.Layers.OnlyA == 0 && d.Layers.OnlyB == 0 && d.Layers.Moved == 0
+		d.Equal = len(d.Config) == 0 && d.ConfigError == "" && sameLayers
 	}
 	return d, nil
 }

@@ -217,3 +217,20 @@ func TestLayerChangedSinceRead(t *testing.T) {
 		t.Errorf("files %+v, error %q: want the changed layer refused", d.Files, d.FilesError)
 	}
 }
+
+// TestTamperedLayerNotEqual pairs an archive with a copy whose first
+// layer had one byte of bin/hello altered (the config, so the image ID,
+// unchanged; verify fails it): the image IDs are equal, the images are
+// not, and the file diff finds bin/hello by its content alone.
+func TestTamperedLayerNotEqual(t *testing.T) {
+	d := diffArchives(t, fixtures+"docker-archive.tar", fixtures+"tampered-layer-byte.tar", Options{})
+	if !d.Identities[0].Equal || d.Equal {
+		t.Errorf("image IDs equal %v, images equal %v: want equal IDs, different images", d.Identities[0].Equal, d.Equal)
+	}
+	if ls := d.Layers; ls.OnlyA != 1 || ls.OnlyB != 1 || ls.FirstDiffer != 0 {
+		t.Errorf("layers %+v: want layer 0 differing", ls)
+	}
+	if got := changeLines(d.Files); !slices.Equal(got, []string{"modified bin/hello content"}) {
+		t.Errorf("changes %q, want bin/hello's content", got)
+	}
+}

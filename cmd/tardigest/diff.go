@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -190,19 +189,11 @@ func diffDoc(c *cli.Context, a, b *tarball.Result) (*report.DiffDoc, error) {
 // selectSide is the image --image (or flag, for one side) and
 // --platform choose in res, or -1 when none is given.
 func selectSide(c *cli.Context, res *tarball.Result, flag string) (int, error) {
-	ref, platform := c.String(flag), c.String("platform")
+	ref := c.String(flag)
 	if ref == "" {
 		ref = c.String("image")
 	}
-	if ref == "" && platform == "" {
-		return -1, nil
-	}
-	image, err := res.Select(ref, platform)
-	var se *tarball.SelectError
-	if errors.As(err, &se) && len(se.Matches) > 1 {
-		err = chooseOne(err, res, se.Matches)
-	}
-	return image, err
+	return pick(res, ref, c.String("platform"))
 }
 
 func refs(r *tarball.Result, images []int) []compare.ImageRef {

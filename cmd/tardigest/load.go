@@ -151,7 +151,12 @@ func readSource(c *cli.Context, e env, src string, solo bool) (*tarball.Result, 
 // selectImage is the position of the image --image and --platform
 // select, or -1 when neither is given.
 func selectImage(c *cli.Context, res *tarball.Result) (int, error) {
-	ref, platform := c.String("image"), c.String("platform")
+	return pick(res, c.String("image"), c.String("platform"))
+}
+
+// pick is the position of the image ref and platform select in res, or
+// -1 when both are empty; a choice that fits several lists them.
+func pick(res *tarball.Result, ref, platform string) (int, error) {
 	if ref == "" && platform == "" {
 		return -1, nil
 	}
