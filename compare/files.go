@@ -88,12 +88,11 @@ type HashedLayer struct {
 	Files int    `json:"files"`
 }
 
-// candidate is a change found by the walk; pending ones wait for their
-// contents to be hashed.
-type candidate struct {
-	change  FileChange
-	a, b    tree.Entry
-	pending bool
+// pendingChange is a path whose two versions differ only if their
+// contents do: it waits for them to be hashed.
+type pendingChange struct {
+	change FileChange
+	a, b   tree.Entry
 }
 
 // diffFiles compares the merged filesystems of a and b.
@@ -114,7 +113,7 @@ func diffFiles(ctx context.Context, a, b Side, ls Layers, opts Options) (*Files,
 	if err != nil {
 		return nil, err
 	}
-	f := summarize(c.found, opts.MaxListed)
+	f := c.sum.files()
 	f.Hashed = hashed
 	return f, nil
 }
@@ -174,10 +173,10 @@ func (c *comparer) walk(fa, fb *tree.Image) error {
 		}
 		switch {
 		case order < 0:
-			c.add(candidate{change: FileChange{Path: ea.Path, Change: Removed, A: info(ea)}})
+			c.add(FileChange{Path: ea.Path, Change: Removed, A: info(ea)})
 			ea, okA = nextA()
 		case order > 0:
-			c.add(candidate{change: FileChange{Path: eb.Path, Change: Added, B: info(eb)}})
+			c.add(FileChange{Path: eb.Path, Change: Added, B: info(eb)})
 			eb, okB = nextB()
 		default:
 			c.compare(ea, eb)
@@ -237,49 +236,64 @@ func selected(p string, filters []string) bool {
 	return false
 }
 
-// summarize counts the changes, sums them by directory and lists them,
-// at most max of each kind.
-func summarize(found []candidate, max int) *Files {
+// summary counts changes as they are found, sums them by directory and
+// keeps at most max of each kind for the listing, so that memory does
+// not grow with the number of changes.
+type summary struct {
+	f      *Files
+	dirs   map[string]*DirSummary
+	listed map[string]int
+	max    int
+}
+
+func newSummary(max int) *summary {
 	if max <= 0 {
 		max = DefaultMaxListed
 	}
-	f := &Files{Changes: []FileChange{}, Dirs: []DirSummary{}}
-	dirs := map[string]*DirSummary{}
-	listed := map[string]int{}
-	for _, cd := range found {
-		ch := cd.change
-		d := dirs[summaryDir(ch.Path)]
-		if d == nil {
-			d = &DirSummary{Dir: summaryDir(ch.Path)}
-			dirs[d.Dir] = d
-		}
-		delta := sizeOf(ch.B) - sizeOf(ch.A)
-		d.SizeDelta += delta
-		switch ch.Change {
-		case Added:
-			f.Added++
-			d.Added++
-			f.AddedBytes += delta
-		case Removed:
-			f.Removed++
-			d.Removed++
-			f.RemovedBytes -= delta
-		case Modified:
-			f.Modified++
-			d.Modified++
-			f.ModifiedBytes += delta
-		case Rewritten:
-			f.Rewritten++
-			d.Rewritten++
-		}
-		if listed[ch.Change] >= max {
-			f.Omitted++
-			continue
-		}
-		listed[ch.Change]++
-		f.Changes = append(f.Changes, ch)
+	return &summary{f: &Files{Changes: []FileChange{}, Dirs: []DirSummary{}}, dirs: map[string]*DirSummary{}, listed: map[string]int{}, max: max}
+}
+
+// add counts one change and lists it while its kind has room.
+func (s *summary) add(ch FileChange) {
+	f := s.f
+	d := s.dirs[summaryDir(ch.Path)]
+	if d == nil {
+		d = &DirSummary{Dir: summaryDir(ch.Path)}
+		s.dirs[d.Dir] = d
 	}
-	for _, d := range dirs {
+	delta := sizeOf(ch.B) - sizeOf(ch.A)
+	d.SizeDelta += delta
+	switch ch.Change {
+	case Added:
+		f.Added++
+		d.Added++
+		f.AddedBytes += delta
+	case Removed:
+		f.Removed++
+		d.Removed++
+		f.RemovedBytes -= delta
+	case Modified:
+		f.Modified++
+		d.Modified++
+		f.ModifiedBytes += delta
+	case Rewritten:
+		f.Rewritten++
+		d.Rewritten++
+	}
+	if s.listed[ch.Change] >= s.max {
+		f.Omitted++
+		return
+	}
+	s.listed[ch.Change]++
+	f.Changes = append(f.Changes, ch)
+}
+
+// files is the summary: changes in path order, directories with the
+// most changes first, at most max of them.
+func (s *summary) files() *Files {
+	f := s.f
+	slices.SortStableFunc(f.Changes, func(x, y FileChange) int { return pathCompare(x.Path, y.Path) })
+	for _, d := range s.dirs {
 		f.Dirs = append(f.Dirs, *d)
 	}
 	slices.SortFunc(f.Dirs, func(x, y DirSummary) int {
@@ -288,8 +302,8 @@ func summarize(found []candidate, max int) *Files {
 		}
 		return strings.Compare(x.Dir, y.Dir)
 	})
-	if len(f.Dirs) > max {
-		f.Dirs = f.Dirs[:max]
+	if len(f.Dirs) > s.max {
+		f.Dirs = f.Dirs[:s.max]
 	}
 	return f
 }

@@ -22,13 +22,15 @@ type comparer struct {
 	opts  Options
 	// shared are the diffIDs both images hold.
 	shared map[digest.Digest]bool
-	found  []candidate
+	sum    *summary
+	// pending are the paths whose contents decide.
+	pending []pendingChange
 	// need are the entries to hash, per side, by layer then entry index.
 	need [2]map[int]map[int]digest.Digest
 }
 
 func newComparer(a, b Side, opts Options) *comparer {
-	c := &comparer{sides: [2]Side{a, b}, opts: opts, shared: map[digest.Digest]bool{}}
+	c := &comparer{sides: [2]Side{a, b}, opts: opts, shared: map[digest.Digest]bool{}, sum: newSummary(opts.MaxListed)}
 	inA := map[digest.Digest]bool{}
 	for _, l := range a.Result.Images[a.Image].Layers {
 		inA[l.DiffID] = l.DiffID != ""
@@ -42,9 +44,9 @@ func newComparer(a, b Side, opts Options) *comparer {
 	return c
 }
 
-func (c *comparer) add(cd candidate) {
-	if selected(cd.change.Path, c.opts.Paths) {
-		c.found = append(c.found, cd)
+func (c *comparer) add(ch FileChange) {
+	if selected(ch.Path, c.opts.Paths) {
+		c.sum.add(ch)
 	}
 }
 
@@ -66,7 +68,7 @@ func (c *comparer) compare(a, b tree.Entry) {
 	ch := FileChange{Path: a.Path, Change: Modified, What: metadataChanges(a, b), A: info(a), B: info(b)}
 	if len(ch.What) > 0 || !regular(a) || !regular(b) {
 		if len(ch.What) > 0 {
-			c.found = append(c.found, candidate{change: ch})
+			c.sum.add(ch)
 		}
 		return
 	}
@@ -77,18 +79,18 @@ func (c *comparer) compare(a, b tree.Entry) {
 	if a.Digest != "" && b.Digest != "" {
 		if a.Digest != b.Digest {
 			ch.What = []string{"content"}
-			c.found = append(c.found, candidate{change: ch})
+			c.sum.add(ch)
 		}
 		return
 	}
 	if !c.hashable(0, a) || !c.hashable(1, b) {
 		ch.Change = Rewritten
-		c.found = append(c.found, candidate{change: ch})
+		c.sum.add(ch)
 		return
 	}
 	c.ask(0, a)
 	c.ask(1, b)
-	c.found = append(c.found, candidate{change: ch, a: a, b: b, pending: true})
+	c.pending = append(c.pending, pendingChange{change: ch, a: a, b: b})
 }
 
 // hashable reports whether side s can tell the digest of e's content
@@ -131,23 +133,21 @@ func (c *comparer) hash(ctx context.Context) ([]HashedLayer, error) {
 			return nil, fmt.Errorf("%s: %w", "AB"[s:s+1], err)
 		}
 	}
-	kept := c.found[:0]
-	for _, cd := range c.found {
-		if cd.pending {
-			da, db := c.digestOf(0, cd.a), c.digestOf(1, cd.b)
-			switch {
-			case da == "" || db == "":
-				cd.change.Change = Rewritten // not hashed: a sparse file
-			case da == db:
-				continue
-			default:
-				cd.change.A.Digest, cd.change.B.Digest = da, db
-				cd.change.What = []string{"content"}
-			}
+	for _, p := range c.pending {
+		ch := p.change
+		da, db := c.digestOf(0, p.a), c.digestOf(1, p.b)
+		switch {
+		case da == "" || db == "":
+			ch.Change = Rewritten // not hashed: a sparse file
+		case da == db:
+			continue
+		default:
+			ch.A.Digest, ch.B.Digest = da, db
+			ch.What = []string{"content"}
 		}
-		kept = append(kept, cd)
+		c.sum.add(ch)
 	}
-	c.found = kept
+	c.pending = nil
 	hashed := []HashedLayer{}
 	for s := range 2 {
 		for _, j := range sortedKeys(c.need[s]) {
