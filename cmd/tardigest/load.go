@@ -126,14 +126,18 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 // standard input), with progress when solo (the only archive read) and
 // asked for. Its errors name src.
 func readSource(c *cli.Context, e env, src string, solo bool) (*tarball.Result, error) {
+	key, err := readKey(c)
+	if err != nil {
+		return nil, err
+	}
 	opts := readOptions(c)
+	opts.Key = key
 	if solo && !c.Bool("quiet") && (c.Bool("progress") || e.stderrTTY) {
 		opts.Progress = new(tarball.Progress)
 		stop := showProgress(c.App.ErrWriter, opts.Progress, e)
 		defer stop()
 	}
 	var res *tarball.Result
-	var err error
 	if src == "-" {
 		// A stream cannot be read twice: its files are hashed in its
 		// one pass, for a comparison that needs them.
