@@ -58,6 +58,7 @@ unreadable, malformed, unsupported or over a limit, 130 interrupted.`,
 			catCommand(env),
 			layersCommand(env),
 			wasteCommand(env),
+			diffCommand(env),
 			completionCommand(),
 		},
 	}

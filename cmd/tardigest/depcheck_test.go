@@ -9,7 +9,7 @@ import (
 )
 
 // TestDependencyDirection keeps imports pointing one way:
-// cmd → report → tarball → layer. A package may import the ones to its
+// cmd → report → compare → tarball → layer. A package may import the ones to its
 // right and the listed third-party modules, never one to its left.
 func TestDependencyDirection(t *testing.T) {
 	const mod = "github.com/tardigest/tardigest/"
@@ -18,8 +18,9 @@ func TestDependencyDirection(t *testing.T) {
 		"layer/tree": {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
 		"signature":  {},
 		"tarball":    {mod + "layer", mod + "layer/tree", mod + "internal/count", mod + "signature", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
-		"report":     {mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest"},
-		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", mod + "layer/tree", mod + "signature", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3",
+		"compare":    {mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest"},
+		"report":     {mod + "compare", mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest"},
+		"cmd/tardigest": {mod + "report", mod + "compare", mod + "tarball", mod + "layer", mod + "layer/tree", mod + "signature", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3",
 			// dive's own parsers of its CI rules (.dive-ci YAML, sizes such
 			// as 20MB), so that its thresholds mean the same here.
 			"github.com/dustin/go-humanize", "gopkg.in/yaml.v3"},

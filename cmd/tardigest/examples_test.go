@@ -216,6 +216,15 @@ var helpPlaceholders = map[string]string{
 	".dive-ci":            "../../testdata/content/dive-ci.yaml",
 	"cosign.pub":          "../../testdata/artifacts/keys/cosign.pub",
 	"app/":                "../../testdata/artifacts/cosign-save",
+	// diff: one image written by two producers, identical in content
+	// (exit 0); the far side of --ship holds NEW already.
+	"old.tar":   archives + "docker-archive.tar",
+	"new.tar":   archives + "oci-zstd",
+	"app:1.0":   "docker.io/tardigest/fixture:v1",
+	"app:1.1":   "v1",
+	"have.tar":  archives + "oci-zstd",
+	"have1.tar": archives + "oci-gzip",
+	"have2/":    archives + "oci-zstd",
 }
 
 // TestHelpExamples runs every example the help of every command prints,

@@ -87,7 +87,7 @@ func outputMode(c *cli.Context) (string, error) {
 
 // contentCommands are the commands that read what layers hold, in the
 // pass that hashes them; the others skip it, which saves its cost.
-var contentCommands = map[string]bool{"inspect": true, "verify": true, "ls": true, "cat": true, "waste": true, "layers": true}
+var contentCommands = map[string]bool{"inspect": true, "verify": true, "ls": true, "cat": true, "waste": true, "layers": true, "diff": true}
 
 // load reads the archive and resolves --image and --platform.
 func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, err error) {
@@ -112,39 +112,55 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	if err := checkReadFlags(c); err != nil {
 		return nil, src, err
 	}
+	res, err = readSource(c, e, src, true)
+	if err != nil && c.String("output") == "json" && exitCodeFor(err) == exitUnreadable {
+		// An interrupt is no verdict on the archive: no document.
+		if werr := report.JSONValue(c.App.Writer, report.NewUnreadable(c.Command.Name, src, err, exitCodeFor(err))); werr != nil {
+			return nil, src, werr
+		}
+	}
+	return res, src, err
+}
+
+// readSource reads the archive src (a file, a directory, or - for
+// standard input), with progress when solo (the only archive read) and
+// asked for. Its errors name src.
+func readSource(c *cli.Context, e env, src string, solo bool) (*tarball.Result, error) {
 	key, err := readKey(c)
 	if err != nil {
-		return nil, src, err
+		return nil, err
 	}
 	opts := readOptions(c)
 	opts.Key = key
-	if !c.Bool("quiet") && (c.Bool("progress") || e.stderrTTY) {
+	if solo && !c.Bool("quiet") && (c.Bool("progress") || e.stderrTTY) {
 		opts.Progress = new(tarball.Progress)
 		stop := showProgress(c.App.ErrWriter, opts.Progress, e)
 		defer stop()
 	}
+	var res *tarball.Result
 	if src == "-" {
+		// A stream cannot be read twice: its files are hashed in its
+		// one pass, for a comparison that needs them.
+		opts.Content.HashFiles = c.Command.Name == "diff"
 		res, err = tarball.Read(c.Context, interruptible(c.Context, c.App.Reader), opts)
 	} else {
 		res, err = tarball.Open(c.Context, src, opts)
 	}
 	if err != nil {
-		err = fmt.Errorf("%s: %w", src, err)
-		// An interrupt is no verdict on the archive: no document.
-		if c.String("output") == "json" && exitCodeFor(err) == exitUnreadable {
-			if werr := report.JSONValue(c.App.Writer, report.NewUnreadable(c.Command.Name, src, err, exitCodeFor(err))); werr != nil {
-				return nil, src, werr
-			}
-		}
-		return nil, src, err
+		return nil, fmt.Errorf("%s: %w", src, err)
 	}
-	return res, src, nil
+	return res, nil
 }
 
 // selectImage is the position of the image --image and --platform
 // select, or -1 when neither is given.
 func selectImage(c *cli.Context, res *tarball.Result) (int, error) {
-	ref, platform := c.String("image"), c.String("platform")
+	return pick(res, c.String("image"), c.String("platform"))
+}
+
+// pick is the position of the image ref and platform select in res, or
+// -1 when both are empty; a choice that fits several lists them.
+func pick(res *tarball.Result, ref, platform string) (int, error) {
 	if ref == "" && platform == "" {
 		return -1, nil
 	}
@@ -219,6 +235,6 @@ func readOptions(c *cli.Context) tarball.Options {
 	}
 	opts.Content.Skip = !contentCommands[c.Command.Name]
 	// dive's numbers are in waste and in every fact JSON carries.
-	opts.Content.Dive = c.Command.Name == "waste" || c.String("output") == "json" || c.String("format") != ""
+	opts.Content.Dive = c.Command.Name == "waste" || (c.Command.Name != "diff" && (c.String("output") == "json" || c.String("format") != ""))
 	return opts
 }

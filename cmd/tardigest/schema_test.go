@@ -31,6 +31,7 @@ var schemaFor = map[string]string{
 	"ls":      "ls.schema.json",
 	"layers":  "layers.schema.json",
 	"waste":   "waste.schema.json",
+	"diff":    "diff.schema.json",
 }
 
 // realFixtures is the shared corpus of archives made by other tools,
