@@ -99,10 +99,11 @@ type Options struct {
 	Algorithm digest.Algorithm
 	// Limits bounds decompression.
 	Limits Limits
-	// Pipeline spreads the work on one blob over three goroutines
-	// (read and stored digest, decompression, diffID), so a single large
-	// blob uses more than one core. Leave it off when other blobs keep
-	// the cores busy: it costs a little CPU.
+	// Pipeline spreads the work on one compressed blob over three
+	// goroutines (read and stored digest, decompression, diffID), so a
+	// single large blob uses more than one core. Leave it off when other
+	// blobs keep the cores busy: it costs a little CPU. It does nothing
+	// to an uncompressed blob, whose one hash runs as it is read.
 	Pipeline bool
 }
 
@@ -173,15 +174,24 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	var ra io.ReadCloser
 	in := &seen{r: raw}
 	if opts.Pipeline {
-		// raw is then read on ReadAhead's goroutine: read raw.n, raw.err
-		// and raw.h only after ra.Close; use in.n and in.err before.
-		ra = ReadAhead(raw)
-		defer func() {
-			if ra != nil {
-				ra.Close()
-			}
-		}()
-		in.r = ra
+		// An uncompressed blob is hashed as it is read, on one goroutine
+		// whatever we do: reading it ahead would only add a copy of every
+		// byte. The first bytes decide, read before any goroutine starts.
+		var head [4]byte
+		n, _ := io.ReadFull(raw, head[:]) // an error other than EOF stays in raw.err
+		in.r = io.MultiReader(bytes.NewReader(head[:n]), raw)
+		if Detect(head[:n]) != None {
+			// raw is then read on ReadAhead's goroutine: read raw.n,
+			// raw.err and raw.h only after ra.Close; use in.n and in.err
+			// before.
+			ra = ReadAhead(in.r)
+			defer func() {
+				if ra != nil {
+					ra.Close()
+				}
+			}()
+			in.r = ra
+		}
 	}
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(in)
