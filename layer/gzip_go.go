@@ -3,7 +3,6 @@
 package layer
 
 import (
-	"bufio"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
@@ -14,9 +13,10 @@ const GzipDecoder = "klauspost/compress (pure Go)"
 
 // NewGzipReader decodes a gzip stream of one or more members with this
 // build's decoder (see [GzipDecoder]). Nothing past the last member is
-// consumed from br; bytes there that do not start a member are an error.
-func NewGzipReader(br *bufio.Reader) (io.ReadCloser, error) {
-	zr, err := gzip.NewReader(br)
+// consumed from a *bufio.Reader; bytes there that do not start a member
+// are an error.
+func NewGzipReader(in GzipInput) (io.ReadCloser, error) {
+	zr, err := gzip.NewReader(in)
 	if err != nil {
 		return nil, err
 	}

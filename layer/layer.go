@@ -144,6 +144,15 @@ func Detect(magic []byte) Compression {
 	return None
 }
 
+// GzipInput is what [NewGzipReader] decodes: a *bufio.Reader, or a
+// *bytes.Reader over a whole stream in memory, such as a mapped file,
+// which the pure-Go decoder reads fastest (no buffer to refill: about a
+// tenth less CPU than through a bufio.Reader).
+type GzipInput interface {
+	io.Reader
+	io.ByteReader
+}
+
 // bufSize is the size of the copy buffers; large enough that per-call
 // overhead vanishes against hashing.
 const bufSize = 256 << 10

@@ -685,7 +685,7 @@ func (o *outerStream) Read(p []byte) (int, error) {
 		return n, err
 	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		err = fmt.Errorf("%w: archive: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) || errors.Is(err, ErrMalformed):
 	default:
 		err = fmt.Errorf("%w: archive: %s stream is corrupt: %v", ErrMalformed, o.comp, err)
 	}

@@ -144,6 +144,13 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
+	if r, closer, ok, err := openMappedGzip(f, &opts); ok {
+		if err != nil {
+			return nil, err
+		}
+		defer closer()
+		return readStream(ctx, r, "tar+gzip", &opts)
+	}
 	r, container, closer, err := outerReader(opts.count(f), opts.Limits)
 	if err != nil {
 		return nil, err
