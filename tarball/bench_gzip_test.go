@@ -1,0 +1,203 @@
+package tarball_test
+
+// The regression guard of issue 16: reading a docker-archive gzipped as a
+// whole, against the least any reader must do on the same machine in the
+// same run. Identifiers start with "bg".
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/tarball"
+)
+
+// BenchmarkGzipArchive reads a docker-archive gzipped as a whole
+// ($TARDIGEST_BENCH_ARCHIVE, such as bench/work/scale-1/docker.tar.gz, or
+// else one of 56 MiB built here) three ways in every iteration, in turn:
+//
+//   - floor: the least any reader must do, from memory: inflate on one
+//     goroutine (layer.ReadAhead), sha256 of every output byte on another;
+//   - file: tarball.Open on the file;
+//   - stdin: tarball.Read on the open file, as `tardigest verify -` does.
+//
+// It reports the median time of each and the median ratios file/floor
+// (what tardigest adds to the work it cannot avoid) and stdin/file, which
+// the machine's speed mostly cancels out of. bench/run.sh guard runs it on
+// the benchmark image and compares the ratios with those recorded in
+// BENCHMARKS.md. It reports; it never fails on time.
+func BenchmarkGzipArchive(b *testing.B) {
+	path := os.Getenv("TARDIGEST_BENCH_ARCHIVE")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "docker.tar.gz")
+		if err := os.WriteFile(path, bgArchive(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	file := func() (*tarball.Result, error) { return tarball.Open(ctx, path, tarball.Options{}) }
+	stdin := func() (*tarball.Result, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return tarball.Read(ctx, f, tarball.Options{})
+	}
+	var floorS, fileS, stdinS []float64
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if err := bgFloor(data); err != nil {
+			b.Fatalf("floor: %v", err)
+		}
+		floorS = append(floorS, time.Since(start).Seconds())
+		for _, way := range []struct {
+			name  string
+			read  func() (*tarball.Result, error)
+			times *[]float64
+		}{{"file", file, &fileS}, {"stdin", stdin, &stdinS}} {
+			start := time.Now()
+			res, err := way.read()
+			*way.times = append(*way.times, time.Since(start).Seconds())
+			if err != nil {
+				b.Fatalf("%s: %v", way.name, err)
+			}
+			if err := res.Err(-1); err != nil || len(res.Images) == 0 {
+				b.Fatalf("%s: %d images, Err %v; want a verified image", way.name, len(res.Images), err)
+			}
+		}
+	}
+	b.StopTimer()
+	// Medians, and ratios within an iteration: a neighbour's burst on a
+	// shared machine spoils one iteration, not the figures.
+	ratios := func(num, den []float64) []float64 {
+		r := make([]float64, len(num))
+		for i := range num {
+			r[i] = num[i] / den[i]
+		}
+		return r
+	}
+	b.ReportMetric(bgMedian(floorS), "floor-s")
+	b.ReportMetric(bgMedian(fileS), "file-s")
+	b.ReportMetric(bgMedian(stdinS), "stdin-s")
+	b.ReportMetric(bgMedian(ratios(fileS, floorS)), "file/floor")
+	b.ReportMetric(bgMedian(ratios(stdinS, fileS)), "stdin/file")
+}
+
+func bgMedian(x []float64) float64 {
+	x = slices.Sorted(slices.Values(x))
+	if len(x)%2 == 1 {
+		return x[len(x)/2]
+	}
+	return (x[len(x)/2-1] + x[len(x)/2]) / 2
+}
+
+// bgFloor inflates a gzip stream on one goroutine and hashes the output
+// on this one, through buffers of the size tardigest copies in.
+func bgFloor(data []byte) error {
+	zr, err := layer.NewGzipReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	ra := layer.ReadAhead(zr)
+	defer ra.Close()
+	_, err = io.CopyBuffer(sha256.New(), ra, make([]byte, 256<<10))
+	return err
+}
+
+// bgArchive is a docker-archive of two layers gzipped as a whole: 2000
+// small text files (8 MiB), and three 16 MiB files that compress to
+// about half, like the benchmark image's binaries. Made once per process.
+var bgArchive = sync.OnceValue(func() []byte {
+	rng := rand.New(rand.NewChaCha8([32]byte{16}))
+	small, big := map[string][]byte{}, map[string][]byte{}
+	for i := range 2000 {
+		small[fmt.Sprintf("usr/lib/python3/pkg%02d/mod%04d.py", i/50, i)] = bgContent(rng, 4<<10, 1)
+	}
+	for i := range 3 {
+		big[fmt.Sprintf("opt/app/lib%d.so", i)] = bgContent(rng, 16<<20, 0.5)
+	}
+	var layers [][]byte
+	for _, files := range []map[string][]byte{small, big} {
+		layers = append(layers, bgTar(files))
+	}
+	entries := map[string][]byte{}
+	var diffIDs, paths []string
+	for _, l := range layers {
+		d := digest.FromBytes(l)
+		diffIDs = append(diffIDs, d.String())
+		paths = append(paths, d.Encoded()+"/layer.tar")
+		entries[paths[len(paths)-1]] = l
+	}
+	config, _ := json.Marshal(map[string]any{ // plain values: cannot fail
+		"architecture": "amd64", "os": "linux",
+		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs},
+	})
+	configName := digest.FromBytes(config).Encoded() + ".json"
+	entries[configName] = config
+	entries["manifest.json"], _ = json.Marshal([]map[string]any{
+		{"Config": configName, "RepoTags": []string{"tardigest/bench:latest"}, "Layers": paths},
+	})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(bgTar(entries)) // a bytes.Buffer does not fail
+	zw.Close()
+	return gz.Bytes()
+})
+
+// bgContent is n bytes in 4 KiB chunks, each words of text with
+// probability textShare, else random bytes.
+func bgContent(rng *rand.Rand, n int, textShare float64) []byte {
+	words := []string{"import ", "return ", "self.", "layer ", "digest ", "(", ")", "\n", "    ", "0x", "error"}
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		chunk := min(4<<10, n-len(out))
+		if rng.Float64() >= textShare {
+			for range chunk {
+				out = append(out, byte(rng.Uint32()))
+			}
+			continue
+		}
+		for end := len(out) + chunk; len(out) < end; {
+			out = append(out, words[rng.IntN(len(words))]...)
+		}
+		out = out[:min(len(out), n)]
+	}
+	return out
+}
+
+// bgTar is a tar of files, in name order.
+func bgTar(files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		body := files[name]
+		// Valid short names and sizes, into a bytes.Buffer: cannot fail.
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write(body)
+	}
+	tw.Close()
+	return buf.Bytes()
+}
