@@ -137,7 +137,7 @@ func (a *asyncHash) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Sum flushes, stops the goroutine and returns the hash.
+// finish flushes, stops the goroutine and returns the hash.
 func (a *asyncHash) finish() hash.Hash {
 	if len(a.buf) > 0 {
 		a.full <- a.buf

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/tardigest/tardigest/layer"
 )
@@ -34,4 +35,34 @@ func ExampleCompute() {
 	// size:              32
 	// diff_id:           sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef
 	// uncompressed_size: 1024
+}
+
+func ExampleNewReader() {
+	// An archive compressed as a whole (here the gzip of an empty tar):
+	// NewReader detects the compression and yields the tar stream. With
+	// a Budget, the blobs inside, hashed with the same Budget, share the
+	// archive's expansion ratio.
+	archive := []byte{
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x62, 0x18, 0x05, 0xa3, 0x60, 0x14,
+		0x8c, 0x58, 0x00, 0x08, 0x00, 0x00, 0xff, 0xff, 0x2e, 0xaf, 0xb5, 0xef, 0x00, 0x04, 0x00, 0x00,
+	}
+	budget := layer.NewBudget(layer.Limits{})
+	zr, err := layer.NewReader(bytes.NewReader(archive), layer.Limits{}, budget)
+	if err != nil {
+		fmt.Println("open:", err) // a read error, or a header that does not decode
+		return
+	}
+	defer zr.Close()
+	tar, err := io.ReadAll(zr)
+	if err != nil {
+		fmt.Println("read:", err) // classed: errors.Is ErrCorrupt, ErrLimit or ErrUnsupported
+		return
+	}
+	fmt.Println("compression:", zr.Compression())
+	fmt.Println("tar bytes:  ", len(tar))
+	fmt.Println("stored:     ", budget.Stored())
+	// Output:
+	// compression: gzip
+	// tar bytes:   1024
+	// stored:      32
 }

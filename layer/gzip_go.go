@@ -3,9 +3,8 @@
 package layer
 
 import (
+	"bufio"
 	"io"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // GzipDecoder names the deflate implementation this build uses.
@@ -13,13 +12,8 @@ const GzipDecoder = "klauspost/compress (pure Go)"
 
 // NewGzipReader decodes a gzip stream of one or more members with this
 // build's decoder (see [GzipDecoder]). Nothing past the last member is
-// consumed from a *bufio.Reader; bytes there that do not start a member
-// are an error.
-func NewGzipReader(in GzipInput) (io.ReadCloser, error) {
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(true)
-	return zr, nil
+// consumed from br; bytes there that do not start a member are an error.
+// File names and comments may be of any length.
+func NewGzipReader(br *bufio.Reader) (io.ReadCloser, error) {
+	return newGoGzipReader(br)
 }

@@ -82,13 +82,8 @@ type isalReader struct {
 
 // NewGzipReader decodes a gzip stream of one or more members with this
 // build's decoder (see [GzipDecoder]). Nothing past the last member is
-// consumed from a *bufio.Reader; bytes there that do not start a member
-// are an error. Any other input is read through a bufio.Reader of its own.
-func NewGzipReader(in GzipInput) (io.ReadCloser, error) {
-	br, ok := in.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(in, bufSize)
-	}
+// consumed from br; bytes there that do not start a member are an error.
+func NewGzipReader(br *bufio.Reader) (io.ReadCloser, error) {
 	if err := readGzipHeader(br); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // decodeOutcome is what a gzip reader made of a stream: the output's
@@ -25,14 +25,15 @@ type decodeOutcome struct {
 	pos    int64
 }
 
-// decodeWith decodes in with the ISA-L reader or with klauspost's, reading
-// the input oneByte at a time if asked and the output in chunk-byte reads.
+// decodeWith decodes in with the ISA-L reader or with the pure-Go build's
+// (newGoGzipReader), reading the input oneByte at a time if asked and the
+// output in chunk-byte reads.
 func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 	var src io.Reader = bytes.NewReader(in)
 	if oneByte {
 		src = iotest.OneByteReader(src)
 	}
-	cr := &seen{r: src} // counts what br pulls in
+	cr := &count.Reader{R: src} // counts what br pulls in
 	br := bufio.NewReaderSize(cr, 4096)
 	var (
 		zr  io.ReadCloser
@@ -41,11 +42,7 @@ func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 	if isal {
 		zr, err = NewGzipReader(br)
 	} else {
-		var k *kgzip.Reader
-		if k, err = kgzip.NewReader(br); err == nil {
-			k.Multistream(true)
-			zr = k
-		}
+		zr, err = newGoGzipReader(br)
 	}
 	var out decodeOutcome
 	h := sha256.New()
@@ -71,7 +68,7 @@ func decodeWith(in []byte, chunk int, oneByte, isal bool) decodeOutcome {
 		return decodeOutcome{failed: true}
 	}
 	copy(out.sum[:], h.Sum(nil))
-	out.pos = cr.n - int64(br.Buffered())
+	out.pos = cr.N - int64(br.Buffered())
 	return out
 }
 
@@ -112,7 +109,17 @@ func gzipSeeds(tb testing.TB) [][]byte {
 	badHCRC := append([]byte(nil), withHCRC...)
 	badHCRC[10] ^= 1
 	longName := gzipMember(tb, gzip.BestSpeed, gzip.Header{Name: string(bytes.Repeat([]byte("n"), 511))}, []byte("x"))
+	// Longer than the 511 bytes klauspost/compress/gzip reads: both
+	// builds read any length.
 	tooLong := gzipMember(tb, gzip.BestSpeed, gzip.Header{Name: string(bytes.Repeat([]byte("n"), 512))}, []byte("x"))
+	veryLong := gzipMember(tb, gzip.BestSpeed, gzip.Header{Name: string(bytes.Repeat([]byte("n"), 9000)), Comment: string(bytes.Repeat([]byte("c"), 40000))}, text[:5000])
+	hugeComment := gzipMember(tb, gzip.BestSpeed, gzip.Header{Comment: string(bytes.Repeat([]byte("c"), 1<<20))}, text[:5000])
+	longHCRC := append([]byte(nil), tooLong...)
+	longHCRC[3] |= 2
+	hc := crc32.ChecksumIEEE(longHCRC[:10+513])
+	longHCRC = cat(longHCRC[:10+513], []byte{byte(hc), byte(hc >> 8)}, longHCRC[10+513:])
+	badLongHCRC := append([]byte(nil), longHCRC...)
+	badLongHCRC[10+513] ^= 1
 	reserved := append([]byte(nil), one...)
 	reserved[3] |= 0x20
 	badCRC := append([]byte(nil), one...)
@@ -132,6 +139,7 @@ func gzipSeeds(tb testing.TB) [][]byte {
 		cat(gzipMember(tb, gzip.BestCompression, gzip.Header{}, bytes.Repeat([]byte("ab"), 5000)), gzipMember(tb, gzip.BestSpeed, gzip.Header{}, bytes.Repeat([]byte("z"), 3000))),
 		cat(one, gzipMember(tb, gzip.BestSpeed, named, noise), gzipMember(tb, 1, gzip.Header{}, nil)),
 		withHCRC, badHCRC, longName, tooLong, reserved, badCRC, badSize, corrupt,
+		veryLong, hugeComment, longHCRC, badLongHCRC, cat(one, veryLong), veryLong[:4000], tooLong[:300],
 		one[:len(one)-1], one[:len(one)-8], one[:len(one)-9], one[:len(one)/3], one[:12],
 		cat(one, []byte("garbage!")), cat(one, []byte("garbage and more")),
 		cat(one, make([]byte, 64)), cat(one, one[:5]), cat(one, []byte{0x1f, 0x8b, 8, 0}),

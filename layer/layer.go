@@ -10,22 +10,28 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/internal/count"
 )
 
 // Compression is the compression of a blob, detected from its first bytes.
 type Compression string
 
-// The compressions tardigest recognises.
+// The compressions tardigest recognises: those docker load decompresses.
 const (
-	None Compression = "none"
-	Gzip Compression = "gzip"
-	Zstd Compression = "zstd"
+	None  Compression = "none"
+	Gzip  Compression = "gzip"
+	Zstd  Compression = "zstd"
+	Bzip2 Compression = "bzip2"
+	Xz    Compression = "xz"
 )
+
+// MagicLen is the number of first bytes Detect needs to tell every
+// compression (xz's magic is six bytes long).
+const MagicLen = 6
 
 var (
 	// ErrCorrupt is the class of a compressed stream that does not decode:
@@ -34,64 +40,11 @@ var (
 	// ErrLimit is the class of a blob that exceeds one of its Limits.
 	ErrLimit = errors.New("limit exceeded")
 	// ErrUnsupported is the class of a digest algorithm tardigest cannot
-	// compute.
+	// compute, and of a valid compressed stream it cannot decode (an xz
+	// filter other than LZMA2, an xz integrity check xz itself does not
+	// verify).
 	ErrUnsupported = errors.New("unsupported")
 )
-
-// Defaults for Limits. Real images stay below them: the largest layers
-// seen in the wild are tens of GB; gzip cannot expand more than about 1032
-// times and zstd about 32768 times (run-length blocks of zeros), so the
-// default ratio never refuses a valid stream while still bounding the work
-// per stored byte. Lower it for untrusted input when time matters.
-const (
-	DefaultMaxUncompressedBytes int64  = 1 << 40 // 1 TiB
-	DefaultMaxExpansionRatio    int64  = 1 << 16
-	DefaultMaxZstdWindowBytes   uint64 = 128 << 20 // zstd --long=27, --ultra -22
-	// RatioFloorBytes is the uncompressed size below which the expansion
-	// ratio is not enforced: tiny blobs (an empty tar compresses 32 times)
-	// would otherwise trip it.
-	RatioFloorBytes int64 = 64 << 20
-)
-
-// Limits bounds the work Compute does on one blob. Zero fields take the
-// defaults above.
-type Limits struct {
-	// MaxUncompressedBytes caps the decompressed size of one blob.
-	MaxUncompressedBytes int64
-	// MaxExpansionRatio caps decompressed bytes per stored byte, once more
-	// than RatioFloorBytes have been decompressed.
-	MaxExpansionRatio int64
-	// MaxZstdWindowBytes caps the window a zstd frame may ask for, and so
-	// the decoder's memory.
-	MaxZstdWindowBytes uint64
-}
-
-// CheckExpansion returns an ErrLimit error when out decompressed bytes
-// from in stored bytes exceed the uncompressed size or the expansion
-// ratio. Zero fields take the defaults.
-func (l Limits) CheckExpansion(comp Compression, out, in int64) error {
-	l = l.withDefaults()
-	if out > l.MaxUncompressedBytes {
-		return fmt.Errorf("%w: %s: uncompressed size over %d bytes (the max-uncompressed-bytes limit)", ErrLimit, comp, l.MaxUncompressedBytes)
-	}
-	if out > RatioFloorBytes && out/l.MaxExpansionRatio > in {
-		return fmt.Errorf("%w: %s: expands more than %d times (the max-expansion-ratio limit)", ErrLimit, comp, l.MaxExpansionRatio)
-	}
-	return nil
-}
-
-func (l Limits) withDefaults() Limits {
-	if l.MaxUncompressedBytes <= 0 {
-		l.MaxUncompressedBytes = DefaultMaxUncompressedBytes
-	}
-	if l.MaxExpansionRatio <= 0 {
-		l.MaxExpansionRatio = DefaultMaxExpansionRatio
-	}
-	if l.MaxZstdWindowBytes == 0 {
-		l.MaxZstdWindowBytes = DefaultMaxZstdWindowBytes
-	}
-	return l
-}
 
 // Options tune Compute. The zero value computes sha256 with default limits.
 type Options struct {
@@ -99,12 +52,14 @@ type Options struct {
 	Algorithm digest.Algorithm
 	// Limits bounds decompression.
 	Limits Limits
-	// Pipeline spreads the work on one compressed blob over three
-	// goroutines (read and stored digest, decompression, diffID), so a
-	// single large blob uses more than one core. Leave it off when other
-	// blobs keep the cores busy: it costs a little CPU. It does nothing
-	// to an uncompressed blob, whose one hash runs as it is read.
+	// Pipeline spreads the work on one blob over three goroutines
+	// (read and stored digest, decompression, diffID), so a single large
+	// blob uses more than one core. Leave it off when other blobs keep
+	// the cores busy: it costs a little CPU.
 	Pipeline bool
+	// Budget, if not nil, is the archive's: Compute charges it too (see
+	// Budget), so the expansion ratio holds for the archive as a whole.
+	Budget *Budget
 }
 
 // Result holds the identities of one blob.
@@ -123,17 +78,27 @@ type Result struct {
 	// UncompressedSize is the number of decompressed bytes.
 	UncompressedSize int64
 	// DiffIDErr says why DiffID could not be computed; it matches
-	// ErrCorrupt or ErrLimit. The stored Digest is still valid.
+	// ErrCorrupt, ErrLimit or ErrUnsupported. The stored Digest is still
+	// valid.
 	DiffIDErr error
 }
 
-// Detect returns the compression announced by the first bytes of a blob:
-// gzip needs its two magic bytes and the deflate method byte, zstd its
-// four-byte frame magic (or a skippable frame's). Anything else is None.
+// Detect returns the compression announced by the first bytes of a blob
+// (MagicLen of them are enough), as docker load detects it: gzip needs its
+// two magic bytes and the deflate method byte, zstd its four-byte frame
+// magic (or a skippable frame's), xz its six-byte stream magic, bzip2
+// "BZh". Anything else is None. For bzip2, as for docker, the block-size
+// digit that follows is not part of the magic: a blob starting "BZh" and
+// then anything but 1 to 9 is a corrupt bzip2 stream, which docker load
+// refuses, not a tar.
 func Detect(magic []byte) Compression {
 	switch {
 	case len(magic) >= 3 && magic[0] == 0x1f && magic[1] == 0x8b && magic[2] == 0x08:
 		return Gzip
+	case len(magic) >= 3 && string(magic[:3]) == "BZh":
+		return Bzip2
+	case len(magic) >= 6 && string(magic[:6]) == "\xfd7zXZ\x00":
+		return Xz
 	case len(magic) >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd:
 		return Zstd
 	case len(magic) >= 4 && magic[0]&0xf0 == 0x50 && magic[1] == 0x2a && magic[2] == 0x4d && magic[3] == 0x18:
@@ -142,15 +107,6 @@ func Detect(magic []byte) Compression {
 		return Zstd
 	}
 	return None
-}
-
-// GzipInput is what [NewGzipReader] decodes: a *bufio.Reader, or a
-// *bytes.Reader over a whole stream in memory, such as a mapped file,
-// which the pure-Go decoder reads fastest (no buffer to refill: about a
-// tenth less CPU than through a bufio.Reader).
-type GzipInput interface {
-	io.Reader
-	io.ByteReader
 }
 
 // bufSize is the size of the copy buffers; large enough that per-call
@@ -181,69 +137,44 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 
 	raw := &source{ctx: ctx, r: r, h: alg.Hash()}
 	var ra io.ReadCloser
-	in := &seen{r: raw}
+	in := &count.Reader{R: raw}
 	if opts.Pipeline {
-		// An uncompressed blob is hashed as it is read, on one goroutine
-		// whatever we do: reading it ahead would only add a copy of every
-		// byte. The first bytes decide, read before any goroutine starts.
-		var head [4]byte
-		n, _ := io.ReadFull(raw, head[:]) // an error other than EOF stays in raw.err
-		in.r = io.MultiReader(bytes.NewReader(head[:n]), raw)
-		if Detect(head[:n]) != None {
-			// raw is then read on ReadAhead's goroutine: read raw.n,
-			// raw.err and raw.h only after ra.Close; use in.n and in.err
-			// before.
-			ra = ReadAhead(in.r)
-			defer func() {
-				if ra != nil {
-					ra.Close()
-				}
-			}()
-			in.r = ra
-		}
+		// raw is then read on ReadAhead's goroutine: read raw.n, raw.err
+		// and raw.h only after ra.Close; use in.N and in.Err before.
+		ra = ReadAhead(raw)
+		defer func() {
+			if ra != nil {
+				ra.Close()
+			}
+		}()
+		in.R = ra
 	}
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(in)
 	defer func() { br.Reset(nil); readerPool.Put(br) }()
-	magic, _ := br.Peek(4) // a short blob is simply uncompressed
+	magic, _ := br.Peek(MagicLen) // a short blob is simply uncompressed
 	comp := Detect(magic)
 	res := Result{Compression: comp}
+	storedByMe := opts.Budget != nil && !opts.Budget.byReader.Load()
 
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
 	buf := *bufp
 
-	switch comp {
-	case None:
-		var diff hash.Hash
-		if alg != digest.SHA256 {
-			diff = sha256.New()
-		}
-		n, err := drain(br, buf, diff)
+	if comp == None {
+		n, diff, err := hashUncompressed(br, buf, alg, opts.Budget, storedByMe)
 		if err != nil {
 			return Result{}, err
 		}
-		res.UncompressedSize = n
-		if diff != nil {
-			res.DiffID = digest.NewDigest(digest.SHA256, diff)
+		res.UncompressedSize, res.DiffID = n, diff
+	} else {
+		n, derr := decompress(br, in, comp, lim, opts, storedByMe, buf)
+		if in.Err != nil {
+			return Result{}, in.Err
 		}
-	default:
-		n, derr := decompress(br, comp, in, lim, buf, opts.Pipeline)
-		if in.err != nil {
-			return Result{}, in.err
-		}
-		if derr == nil {
-			// The decoder stopped at the end of its stream; anything
-			// after it must still be hashed as part of the blob, and is
-			// garbage to the decompressor.
-			extra, err := drain(br, buf, nil)
-			if err != nil {
-				return Result{}, err
-			}
-			if extra > 0 {
-				derr = fmt.Errorf("%w: %s: %d bytes after the end of the stream", ErrCorrupt, comp, extra)
-			}
-		} else if _, err := drain(br, buf, nil); err != nil {
+		// Anything the decoder left (after a failure) is still part of
+		// the blob.
+		if _, err := drain(br, buf, nil); err != nil {
 			return Result{}, err
 		}
 		if derr != nil {
@@ -263,6 +194,30 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 		res.DiffID = res.Digest
 	}
 	return res, nil
+}
+
+// hashUncompressed reads the rest of an uncompressed blob. Its DiffID is
+// its Digest, which the caller has; diff is set only when the Digest is
+// not sha256.
+func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, budget *Budget, storedByMe bool) (int64, digest.Digest, error) {
+	var h hash.Hash
+	if alg != digest.SHA256 {
+		h = sha256.New()
+	}
+	n, err := drain(br, buf, h)
+	if err != nil {
+		return 0, "", err
+	}
+	if storedByMe {
+		// Stored bytes only lower the archive's ratio: a budget already
+		// over its limit does not fail this blob.
+		_ = budget.charge(n, 0, 0)
+	}
+	var diff digest.Digest
+	if h != nil {
+		diff = digest.NewDigest(digest.SHA256, h)
+	}
+	return n, diff, nil
 }
 
 // ComputeBytes is Compute for a blob already in memory, such as a slice
@@ -290,6 +245,9 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 	}
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
+	if opts.Budget != nil && !opts.Budget.byReader.Load() {
+		_ = opts.Budget.charge(n, 0, 0) // as in Compute
+	}
 	return Result{Digest: d, Size: n, Compression: None, DiffID: d, UncompressedSize: n}, nil
 }
 
@@ -348,43 +306,21 @@ type diffResult struct {
 	size   int64
 }
 
-// decompress decodes br and hashes the output. Errors it returns are
-// ErrCorrupt or ErrLimit; a read failure of the underlying source shows in
-// raw.err instead.
-func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf []byte, pipeline bool) (diffResult, error) {
-	var dec io.Reader
-	switch comp {
-	case Gzip:
-		zr, err := NewGzipReader(br)
-		if err != nil {
-			return diffResult{}, corrupt(comp, err)
-		}
-		defer zr.Close()
-		dec = zr
-	case Zstd:
-		// The decoder says ErrWindowSizeExceeded both for a frame that
-		// asks for a window over the limit and for a block larger than its
-		// frame's window (corrupt); tell them apart on the first frame.
-		if w := zstdWindow(br); w > lim.MaxZstdWindowBytes {
-			return diffResult{}, fmt.Errorf("%w: zstd: frame asks for a %d-byte window, over %d (the max-zstd-window-bytes limit)", ErrLimit, w, lim.MaxZstdWindowBytes)
-		}
-		zr, err := zstd.NewReader(br,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(lim.MaxZstdWindowBytes),
-			zstd.WithDecoderMaxMemory(lim.MaxZstdWindowBytes),
-			zstd.WithDecoderLowmem(false))
-		if err != nil {
-			return diffResult{}, corrupt(comp, err)
-		}
-		defer zr.Close()
-		dec = zr
+// decompress decodes br, which reads from in, and hashes the output.
+// Errors it returns are classed (see Reader); a read failure of the
+// underlying source shows in in.Err.
+func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits, opts Options, storedByMe bool, buf []byte) (diffResult, error) {
+	zr, err := newReader(br, in, comp, lim, opts.Budget, storedByMe)
+	if err != nil {
+		return diffResult{}, err
 	}
+	defer zr.Close()
 	var (
 		h               = sha256.New()
 		sink  io.Writer = h
 		async *asyncHash
 	)
-	if pipeline {
+	if opts.Pipeline {
 		async = newAsyncHash(h)
 		sink = async
 		defer func() {
@@ -395,13 +331,10 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 	}
 	var n int64
 	for {
-		m, err := dec.Read(buf)
+		m, err := zr.Read(buf)
 		if m > 0 {
 			n += int64(m)
 			sink.Write(buf[:m])
-			if err := lim.CheckExpansion(comp, n, raw.n); err != nil {
-				return diffResult{}, err
-			}
 		}
 		if err == io.EOF {
 			if async != nil {
@@ -411,64 +344,7 @@ func decompress(br *bufio.Reader, comp Compression, raw *seen, lim Limits, buf [
 			return diffResult{digest: digest.NewDigest(digest.SHA256, h), size: n}, nil
 		}
 		if err != nil {
-			if raw.err != nil {
-				return diffResult{}, raw.err
-			}
-			if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-				return diffResult{}, fmt.Errorf("%w: zstd: %v (the max-zstd-window-bytes limit)", ErrLimit, err)
-			}
-			return diffResult{}, corrupt(comp, err)
+			return diffResult{}, err
 		}
 	}
-}
-
-// corrupt wraps a decoder error in ErrCorrupt, naming the compression
-// once (klauspost's messages often name it already).
-func corrupt(comp Compression, err error) error {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, string(comp)+":") {
-		msg = string(comp) + ": " + msg
-	}
-	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
-}
-
-// zstdWindow returns the window the first data frame in br's buffer asks
-// for (its content size if single-segment), past skippable frames; 0 when
-// there is no whole header there.
-func zstdWindow(br *bufio.Reader) uint64 {
-	buf, _ := br.Peek(bufSize)
-	for {
-		var h zstd.Header
-		rest, err := h.DecodeAndStrip(buf)
-		switch {
-		case err != nil:
-			return 0
-		case h.Skippable:
-			if uint64(len(rest)) < uint64(h.SkippableSize) {
-				return 0
-			}
-			buf = rest[h.SkippableSize:]
-		case h.SingleSegment:
-			return h.FrameContentSize
-		default:
-			return h.WindowSize
-		}
-	}
-}
-
-// seen counts the bytes Compute consumes and keeps the first read error,
-// on Compute's goroutine (raw may be read on another).
-type seen struct {
-	r   io.Reader
-	n   int64
-	err error
-}
-
-func (s *seen) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
-	return n, err
 }

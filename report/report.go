@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/tardigest/tardigest/tarball"
 )
@@ -22,15 +20,43 @@ type Options struct {
 	Image int
 	// Source names the archive as the user gave it.
 	Source string
+	// Verbose explains, in the text report, what each identity is.
+	Verbose bool
 }
 
 // Verdict is the one-line outcome of a run.
 type Verdict struct {
-	// Status is "verified", "failed" or "inspected".
+	// Status is "verified", "failed", "unverifiable" (verify: the archive
+	// claims no digest, so nothing could be checked), "inspected", or
+	// "unreadable" (see Unreadable).
 	Status   string `json:"status"`
 	Errors   int    `json:"errors"`
 	Warnings int    `json:"warnings"`
 	Message  string `json:"message"`
+	// ExitCode is the exit code of the run, set by the program that
+	// prints the document: the verdict for a script that reads only the
+	// JSON.
+	ExitCode int `json:"exit_code"`
+}
+
+// Unreadable is the JSON document of a run whose archive could not be
+// read at all, so that a script asking for JSON always gets one
+// document: its verdict is "unreadable", Error says why.
+type Unreadable struct {
+	SchemaVersion int     `json:"schema_version"`
+	Command       string  `json:"command"`
+	Source        string  `json:"source"`
+	Verdict       Verdict `json:"verdict"`
+	Error         string  `json:"error"`
+}
+
+// NewUnreadable is the document of a run of command on source that
+// failed with err and exits with exitCode.
+func NewUnreadable(command, source string, err error, exitCode int) *Unreadable {
+	return &Unreadable{
+		SchemaVersion: SchemaVersion, Command: command, Source: source, Error: err.Error(),
+		Verdict: Verdict{Status: "unreadable", Errors: 1, Message: "UNREADABLE: " + err.Error(), ExitCode: exitCode},
+	}
 }
 
 // Document is the JSON report.
@@ -51,9 +77,11 @@ type Document struct {
 	Expectations []tarball.Expectation `json:"expectations,omitempty"`
 	// Proof is the chain built from --against files.
 	Proof *tarball.Proof `json:"proof,omitempty"`
-	// Registry is the per-image verdict on the registry digest, in the
-	// order of Images.
-	Registry []string `json:"registry"`
+
+	// verbose is Options.Verbose, for Text.
+	verbose bool
+	// unverifiable is set when nothing shown claims a digest.
+	unverifiable bool
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -68,6 +96,8 @@ func Build(res *tarball.Result, opts Options) *Document {
 		Index:         res.Index,
 		Unreferenced:  res.Unreferenced,
 		Findings:      []tarball.Finding{},
+		verbose:       opts.Verbose,
+		unverifiable:  res.Unverifiable(opts.Image),
 	}
 	if opts.Image >= 0 && opts.Image < len(res.Images) {
 		doc.Images = []*tarball.Image{res.Images[opts.Image]}
@@ -83,7 +113,7 @@ func Build(res *tarball.Result, opts Options) *Document {
 		doc.Unreferenced = []tarball.Blob{}
 	}
 	for _, f := range res.Findings {
-		if opts.Image >= 0 && f.Image >= 0 && f.Image != opts.Image {
+		if opts.Image >= 0 && f.Image != nil && *f.Image != opts.Image {
 			continue
 		}
 		doc.Findings = append(doc.Findings, f)
@@ -93,16 +123,6 @@ func Build(res *tarball.Result, opts Options) *Document {
 		case tarball.SeverityWarning:
 			doc.Verdict.Warnings++
 		}
-	}
-	for k, img := range doc.Images {
-		pos := k
-		if doc.SelectedImage != nil {
-			pos = *doc.SelectedImage
-		}
-		doc.Registry = append(doc.Registry, registry(res, img, res.Err(pos) != nil))
-	}
-	if doc.Registry == nil {
-		doc.Registry = []string{}
 	}
 	doc.Verdict.Status, doc.Verdict.Message = verdict(doc, opts.Command)
 	return doc
@@ -130,25 +150,6 @@ func (doc *Document) AddProof(exp []tarball.Expectation, proof *tarball.Proof) b
 	return failed == 0
 }
 
-// registry is the one-line verdict on an image's registry digest.
-func registry(res *tarball.Result, img *tarball.Image, failed bool) string {
-	who := res.Archive.Producer
-	if who == "" {
-		who = "an unknown producer"
-	}
-	switch img.ManifestOrigin {
-	case "original":
-		d := img.RegistryDigest()
-		if failed {
-			return fmt.Sprintf("stored: %s, but the image FAILED verification", d)
-		}
-		return fmt.Sprintf("stored and verified: %s", d)
-	case "producer":
-		return fmt.Sprintf("not stored in this archive (its manifest was written by %s over uncompressed layers): use --against", who)
-	}
-	return fmt.Sprintf("not stored in this archive (written by %s): use --against", who)
-}
-
 func verdict(doc *Document, command string) (string, string) {
 	e, w := doc.Verdict.Errors, doc.Verdict.Warnings
 	switch {
@@ -159,6 +160,9 @@ func verdict(doc *Document, command string) (string, string) {
 		return "inspected", fmt.Sprintf("no errors, %s", plural(w, "warning"))
 	case e > 0:
 		return "failed", fmt.Sprintf("FAILED: %s, %s", plural(e, "error"), plural(w, "warning"))
+	case doc.unverifiable:
+		return "unverifiable", fmt.Sprintf("NOT VERIFIED: the archive claims no digest (no config, no manifest), so nothing could be checked; "+
+			"the digests above are computed, not verified (%s)", plural(w, "warning"))
 	}
 	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
 }
@@ -172,168 +176,6 @@ func plural(n int, word string) string {
 
 // JSON writes doc as indented JSON followed by one newline.
 func JSON(w io.Writer, doc *Document) error { return JSONValue(w, doc) }
-
-// Text writes doc as a human-readable report: per image a header and a
-// layer table, then the findings and one verdict line.
-func Text(w io.Writer, doc *Document) error {
-	ew := &errWriter{w: w}
-	a := doc.Archive
-	ew.printf("archive  %s\n", doc.Source)
-	ew.printf("format   %s (%s)\n", a.Format, a.Container)
-	if a.Producer != "" {
-		ew.printf("producer %s\n", a.Producer)
-	}
-	if doc.SelectedImage != nil {
-		ew.printf("image    %d, selected with --image\n", *doc.SelectedImage)
-	} else {
-		ew.printf("images   %d\n", len(doc.Images))
-	}
-	for k, img := range doc.Images {
-		i := k
-		if doc.SelectedImage != nil {
-			i = *doc.SelectedImage
-		}
-		ew.printf("\n")
-		writeImage(ew, i, img, doc.Registry[k])
-	}
-	absent := absentPlatforms(doc.Index)
-	if len(absent) > 0 {
-		ew.printf("\nabsent platforms (left out when the archive was written): %s\n", strings.Join(absent, ", "))
-	}
-	if n := len(doc.Unreferenced); n > 0 {
-		ew.printf("\nunreferenced blobs\n")
-		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "  DIGEST\tSIZE\tKIND\n")
-		for _, b := range doc.Unreferenced {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
-		}
-		tw.Flush()
-	}
-	for _, e := range doc.Expectations {
-		ew.printf("\nexpect %s\n", e.Digest)
-		for _, m := range e.Messages {
-			ew.printf("  %s\n", m)
-		}
-	}
-	if p := doc.Proof; p != nil {
-		ew.printf("\nproof (--against)\n")
-		for _, l := range p.Links {
-			ew.printf("  %-13s %s: %s\n", l.Status, l.Step, l.Message)
-		}
-		if p.Proven {
-			ew.printf("  chain proven: the registry digest leads to exactly this image's config and layers\n")
-		} else {
-			ew.printf("  chain NOT proven\n")
-		}
-	}
-	if len(doc.Findings) > 0 {
-		ew.printf("\nfindings\n")
-		for _, f := range doc.Findings {
-			ew.printf("  %-7s %s: %s\n", f.Severity, f.Subject, f.Message)
-		}
-	}
-	ew.printf("\n%s\n", doc.Verdict.Message)
-	ew.printf("(--output json for every digest in full)\n")
-	return ew.err
-}
-
-func writeImage(ew *errWriter, i int, img *tarball.Image, registry string) {
-	name := img.Name()
-	if name == "" {
-		name = "<untagged>"
-	}
-	ew.printf("image %d: %s\n", i, name)
-	for _, t := range img.RepoTags[min(1, len(img.RepoTags)):] {
-		ew.printf("  also tagged  %s\n", t)
-	}
-	if img.Platform != "" {
-		ew.printf("  platform     %s\n", img.Platform)
-	}
-	if img.ImageID != "" {
-		ew.printf("  image ID     %s  (classic store: sha256 of the config bytes, %s)\n", img.ImageID, img.ConfigPath)
-	} else {
-		ew.printf("  image ID     n/a: the archive holds no config\n")
-	}
-	if img.ContainerdImageID != "" {
-		ew.printf("  containerd   %s  (image ID on the containerd store, Engine 29+: the digest index.json names)\n", img.ContainerdImageID)
-	} else {
-		ew.printf("  containerd   n/a: no index.json entry leads to this image\n")
-	}
-	switch img.ManifestOrigin {
-	case "original":
-		ew.printf("  manifest     %s  (stored as written by the registry or builder)\n", img.ManifestDigest)
-	case "producer":
-		ew.printf("  manifest     %s  (written by the archive's producer over uncompressed layers: not the registry's)\n", img.ManifestDigest)
-	default:
-		ew.printf("  manifest     none stored\n")
-	}
-	for _, d := range img.IndexDigests {
-		ew.printf("  index        %s\n", d)
-	}
-	ew.printf("  registry     %s\n", registry)
-	if img.Created != "" {
-		ew.printf("  created      %s\n", img.Created)
-	}
-	if img.Artifact {
-		ew.printf("  artifact     yes (config %s): diffIDs not checked\n", img.ConfigMediaType)
-	}
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")
-	for j, l := range img.Layers {
-		if !l.Present {
-			fmt.Fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
-			continue
-		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
-	}
-	tw.Flush()
-}
-
-func absentPlatforms(nodes []*tarball.IndexNode) []string {
-	var out []string
-	for _, n := range nodes {
-		if n.Kind == "absent" {
-			p := n.Platform
-			if p == "" {
-				p = n.Digest.String()
-			}
-			out = append(out, p)
-		}
-		out = append(out, absentPlatforms(n.Children)...)
-	}
-	return out
-}
-
-// short cuts a digest to algorithm and 12 hex digits, as docker does.
-func short(d string) string {
-	if d == "" {
-		return "-"
-	}
-	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
-		return d[:i+13]
-	}
-	return d
-}
-
-func createdBy(s string) string {
-	return truncate(strings.Join(strings.Fields(s), " "), 60)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
 // JSONValue writes any value as indented JSON followed by one newline,
 // for the table commands' --output json.

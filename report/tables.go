@@ -1,12 +1,11 @@
 package report
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
-	"text/template"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -43,53 +42,64 @@ func ImageRows(res *tarball.Result) []ImageRow {
 		for _, l := range img.Layers {
 			base.Size += l.UncompressedSize
 		}
-		switch base.Digest = img.RegistryDigest(); {
-		case base.Digest != "":
-		case img.ManifestOrigin == "producer":
-			base.DigestNote = "the archive's manifest was written by " + res.Archive.Producer + " over uncompressed layers, not by the registry"
-		default:
-			base.DigestNote = "no manifest is stored in this archive; use verify --against with one captured from the registry"
+		if base.Digest = img.Registry.Digest; base.Digest == "" {
+			base.DigestNote = img.Registry.Reason
 		}
-		names := tagNames(img)
+		names := repoTags(img)
 		if len(names) == 0 {
-			base.Repository, base.Tag = "<none>", "<none>"
-			rows = append(rows, base)
+			names = [][2]string{{"<none>", "<none>"}}
 		}
 		for _, n := range names {
 			r := base
-			r.Repository, r.Tag = splitTag(n)
+			r.Repository, r.Tag = n[0], n[1]
 			rows = append(rows, r)
 		}
 	}
 	return rows
 }
 
-// tagNames returns the names an image is known by: RepoTags, else
-// containerd names, else ref names.
-func tagNames(img *tarball.Image) []string {
+// repoTags returns the repository and tag of each name an image is known
+// by: its RepoTags, else its containerd names, else its ref names.
+func repoTags(img *tarball.Image) [][2]string {
+	var out [][2]string
 	switch {
 	case len(img.RepoTags) > 0:
-		return img.RepoTags
+		for _, n := range img.RepoTags {
+			out = append(out, splitReference(n))
+		}
 	case len(img.ContainerdNames) > 0:
-		return img.ContainerdNames
-	}
-	var out []string
-	for _, r := range img.RefNames {
-		out = append(out, ":"+r) // a ref name is a tag without a repository
+		for _, n := range img.ContainerdNames {
+			out = append(out, splitReference(n))
+		}
+	default:
+		for _, n := range img.RefNames {
+			// A ref name is a full reference (skopeo, podman) or a bare
+			// tag (the OCI image spec's own example).
+			if ref, ok := tarball.ParseRefName(n); ok && ref.Repository == "" {
+				out = append(out, [2]string{"<none>", ref.Tag})
+			} else {
+				out = append(out, splitReference(n))
+			}
+		}
 	}
 	return out
 }
 
-func splitTag(name string) (string, string) {
-	i := strings.LastIndex(name, ":")
-	if i < 0 || i < strings.LastIndex(name, "/") {
-		return name, "latest"
+// splitReference splits an image reference into repository and tag as
+// docker images shows them: the repository's familiar name, the tag "latest" when neither tag nor digest
+// is written, <none> for a digest alone. A name that is not a reference
+// is shown whole as the tag of repository <none>.
+func splitReference(name string) [2]string {
+	ref, err := tarball.ParseReference(name)
+	switch {
+	case err != nil:
+		return [2]string{"<none>", name}
+	case ref.Tag != "":
+		return [2]string{ref.FamiliarName(), ref.Tag}
+	case ref.Digest != "":
+		return [2]string{ref.FamiliarName(), "<none>"}
 	}
-	repo := name[:i]
-	if repo == "" {
-		repo = "<none>"
-	}
-	return repo, name[i+1:]
+	return [2]string{ref.FamiliarName(), "latest"}
 }
 
 // TableOptions are docker's table flags.
@@ -114,10 +124,14 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 		}
 		return ew.err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	tw := tabwriter.NewWriter(&trimWriter{w: w}, 0, 4, 3, ' ', 0)
+	platforms := manyPlatforms(rows)
 	head := "REPOSITORY\tTAG\t"
 	if opts.Digests {
 		head += "DIGEST\t"
+	}
+	if platforms {
+		head += "PLATFORM\t"
 	}
 	fmt.Fprintln(tw, head+"IMAGE ID\tCREATED\tSIZE")
 	for _, r := range rows {
@@ -129,25 +143,40 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 			}
 			line += d + "\t"
 		}
+		if platforms {
+			line += cmp.Or(r.Platform, "-") + "\t"
+		}
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, shortID(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), HumanSize(r.Size))
 	}
 	return tw.Flush()
 }
 
+// manyPlatforms reports whether the rows are of more than one platform:
+// the images table then shows a PLATFORM column.
+func manyPlatforms(rows []ImageRow) bool {
+	for _, r := range rows {
+		if r.Platform != rows[0].Platform {
+			return true
+		}
+	}
+	return false
+}
+
 // HistoryRow is one line of the history table, newest first as docker
 // history prints it.
 type HistoryRow struct {
-	// Image is the image ID on the top row and "<missing>" below, as for
-	// a pulled image in docker history.
-	Image     string `json:"image"`
-	Created   string `json:"created"`
-	CreatedBy string `json:"created_by"`
-	Comment   string `json:"comment"`
+	// ImageID is the image ID on the top row, and absent below: docker
+	// history prints <missing> there for a pulled image, and so does
+	// the table.
+	ImageID   digest.Digest `json:"image_id,omitempty"`
+	Created   string        `json:"created"`
+	CreatedBy string        `json:"created_by"`
+	Comment   string        `json:"comment"`
 	// EmptyLayer marks entries that made no layer.
 	EmptyLayer bool `json:"empty_layer"`
-	// Layer is the position of the layer the entry made, or -1; then
-	// DiffID, Digest and the sizes are those of that layer.
-	Layer            int           `json:"layer"`
+	// Layer is the position of the layer the entry made, absent when it
+	// made none; DiffID, Digest and the sizes are those of that layer.
+	Layer            *int          `json:"layer,omitempty"`
 	DiffID           digest.Digest `json:"diff_id,omitempty"`
 	Digest           digest.Digest `json:"digest,omitempty"`
 	Size             int64         `json:"size"`
@@ -160,15 +189,15 @@ func HistoryRows(img *tarball.Image) []HistoryRow {
 	rows := []HistoryRow{}
 	for k := len(img.History) - 1; k >= 0; k-- {
 		h := img.History[k]
-		r := HistoryRow{Image: "<missing>", Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: h.Layer}
-		if h.Layer >= 0 && h.Layer < len(img.Layers) {
-			l := img.Layers[h.Layer]
+		r := HistoryRow{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: h.Layer}
+		if h.Layer != nil && *h.Layer < len(img.Layers) {
+			l := img.Layers[*h.Layer]
 			r.DiffID, r.Digest, r.Size, r.UncompressedSize = l.DiffID, l.Digest, l.Size, l.UncompressedSize
 		}
 		rows = append(rows, r)
 	}
-	if len(rows) > 0 && img.ImageID != "" {
-		rows[0].Image = img.ImageID.String()
+	if len(rows) > 0 {
+		rows[0].ImageID = img.ImageID
 	}
 	return rows
 }
@@ -178,11 +207,11 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 	if opts.Quiet {
 		ew := &errWriter{w: w}
 		for _, r := range rows {
-			ew.printf("%s\n", shortImage(r.Image, opts.NoTrunc))
+			ew.printf("%s\n", historyImage(r.ImageID, opts.NoTrunc))
 		}
 		return ew.err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	tw := tabwriter.NewWriter(&trimWriter{w: w}, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tCREATED\tCREATED BY\tSIZE\tDIFF ID\tCOMMENT")
 	for _, r := range rows {
 		by := strings.Join(strings.Fields(r.CreatedBy), " ")
@@ -193,17 +222,23 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 		if r.DiffID != "" {
 			diff = shortID(r.DiffID, opts.NoTrunc)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortImage(r.Image, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
 	}
 	return tw.Flush()
 }
 
-func shortImage(s string, noTrunc bool) string {
-	if d, err := digest.Parse(s); err == nil {
-		return shortID(d, noTrunc)
+// historyImage is the IMAGE column of a history row: the image ID on the
+// top row, <missing> below, as docker history prints a pulled image.
+func historyImage(d digest.Digest, noTrunc bool) string {
+	if d == "" {
+		return "<missing>"
 	}
-	return s
+	return shortID(d, noTrunc)
 }
+
+// ShortID is a digest as docker prints an image ID: its first 12 hex
+// digits, <none> when there is none.
+func ShortID(d digest.Digest) string { return shortID(d, false) }
 
 // shortID prints a digest as docker prints image IDs: 12 hex digits, or
 // in full with --no-trunc.
@@ -248,8 +283,8 @@ func HumanSize(n int64) string {
 // since formats an RFC 3339 time as docker's "N units ago".
 func since(created string, now time.Time) string {
 	t, err := time.Parse(time.RFC3339Nano, created)
-	if err != nil || created == "" {
-		return "N/A"
+	if err != nil || t.IsZero() {
+		return "N/A" // as docker shows an image created at the zero time
 	}
 	d := now.Sub(t)
 	switch {
@@ -271,35 +306,31 @@ func since(created string, now time.Time) string {
 	return plural(int(d.Hours()/24/365), "year") + " ago"
 }
 
-// Template executes a Go template (docker's --format) over data, with a
-// json function, and ends the output with a newline.
-func Template(w io.Writer, text string, data any) error {
-	t, err := template.New("format").Funcs(template.FuncMap{
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
-		"join":  strings.Join,
-		"upper": strings.ToUpper,
-		"lower": strings.ToLower,
-	}).Parse(text)
-	if err != nil {
-		return &TemplateError{Err: err}
-	}
-	var sb strings.Builder
-	if err := t.Execute(&sb, data); err != nil {
-		return &TemplateError{Err: err}
-	}
-	out := sb.String()
-	if !strings.HasSuffix(out, "\n") {
-		out += "\n"
-	}
-	_, err = io.WriteString(w, out)
-	return err
+// trimWriter drops the blanks at the end of each line, which tabwriter
+// leaves after an empty last column: a table copied into a document
+// stays the same when an editor strips them.
+type trimWriter struct {
+	w       io.Writer
+	pending []byte // blanks not yet known to end a line
 }
 
-// TemplateError is a --format template that does not parse or run.
-type TemplateError struct{ Err error }
-
-func (e *TemplateError) Error() string { return "--format: " + e.Err.Error() }
-func (e *TemplateError) Unwrap() error { return e.Err }
+func (t *trimWriter) Write(p []byte) (int, error) {
+	out := make([]byte, 0, len(p)+len(t.pending))
+	for _, c := range p {
+		switch c {
+		case ' ':
+			t.pending = append(t.pending, c)
+			continue
+		case '\n':
+			t.pending = t.pending[:0]
+		default:
+			out = append(out, t.pending...)
+			t.pending = t.pending[:0]
+		}
+		out = append(out, c)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

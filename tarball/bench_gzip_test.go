@@ -141,10 +141,11 @@ func bgMedian(x []float64) float64 {
 	return (x[len(x)/2-1] + x[len(x)/2]) / 2
 }
 
-// bgFloor inflates a gzip stream on one goroutine and hashes the output
-// on this one, through buffers of the size tardigest copies in.
+// bgFloor inflates a gzip stream from memory on one goroutine, with the
+// decoder tardigest reads an archive with (layer.NewReader), and hashes
+// the output on this one, through buffers of the size tardigest copies in.
 func bgFloor(data []byte) error {
-	zr, err := layer.NewGzipReader(bytes.NewReader(data))
+	zr, err := layer.NewReader(bytes.NewReader(data), layer.Limits{}, nil)
 	if err != nil {
 		return err
 	}

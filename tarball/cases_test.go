@@ -25,14 +25,6 @@ const csMinCases = 40
 // csTimeout bounds one read of one case: no input may hang the reader.
 const csTimeout = 60 * time.Second
 
-var csClasses = map[string]error{
-	"mismatch":    tarball.ErrMismatch,
-	"missing":     tarball.ErrMissing,
-	"malformed":   tarball.ErrMalformed,
-	"limit":       tarball.ErrLimit,
-	"unsupported": tarball.ErrUnsupported,
-}
-
 // csOptions turns a case's limits: header into Options.
 func csOptions(c *archivetest.Case) tarball.Options {
 	opts := tarball.Options{Workers: 2}
@@ -52,7 +44,7 @@ func csOptions(c *archivetest.Case) tarball.Options {
 		case "max-expansion-ratio":
 			l.Layer.MaxExpansionRatio = v
 		case "max-zstd-window-bytes":
-			l.Layer.MaxZstdWindowBytes = uint64(v)
+			l.Layer.MaxWindowBytes = uint64(v)
 		}
 	}
 	return opts
@@ -114,7 +106,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 			return
 		}
 		t.Logf("%s error: %v", how, err)
-		if !errors.Is(err, csClasses[c.Expect]) {
+		if !errors.Is(err, tarball.ClassNamed(c.Expect)) {
 			t.Errorf("%s: error %q is not %s", how, err, c.Expect)
 		}
 		if res != nil {
@@ -135,6 +127,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 		return
 	}
 	t.Logf("%s findings:\n%s", how, csSummary(res))
+	checkKinds(t, res)
 	got := res.Err(-1)
 	if c.Expect == "ok" {
 		if got != nil {
@@ -143,7 +136,7 @@ func csCheck(t *testing.T, c *archivetest.Case, how string, res *tarball.Result,
 		if c.Images < 0 && len(res.Images) == 0 {
 			t.Errorf("%s: ok with no image: an archive that verifies nothing must not pass", how)
 		}
-	} else if !errors.Is(got, csClasses[c.Expect]) {
+	} else if !errors.Is(got, tarball.ClassNamed(c.Expect)) {
 		t.Errorf("%s: want a %s finding; findings:\n%s", how, c.Expect, csSummary(res))
 	}
 	for _, k := range c.Kinds {
@@ -213,4 +206,40 @@ func csKindSet(res *tarball.Result) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ", ")
+}
+
+// checkKinds fails the test for every finding whose kind, severity and
+// class are not a row of the table of kinds: a finding must never be
+// made of a kind the table (and so docs/findings.md) lacks.
+func checkKinds(t *testing.T, res *tarball.Result) {
+	t.Helper()
+	for _, f := range res.Findings {
+		if !kindInTable(f) {
+			t.Errorf("finding %s (%s, class %s) about %s: no such kind in tarball.Kinds()", f.Kind, f.Severity, f.Class, f.Subject)
+		}
+	}
+}
+
+func kindInTable(f tarball.Finding) bool {
+	for _, k := range tarball.Kinds() {
+		if k.Name == f.Kind && k.Severity == f.Severity && (k.ClassName() == f.Class || (k.FromCause && f.Class != "info")) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCheckKindsCanFail(t *testing.T) {
+	for _, f := range []tarball.Finding{
+		{Kind: "no_such_kind", Severity: tarball.SeverityError, Class: "malformed"},
+		{Kind: "diff_id_mismatch", Severity: tarball.SeverityWarning, Class: "info"},
+		{Kind: "diff_id_mismatch", Severity: tarball.SeverityError, Class: "limit"},
+	} {
+		if kindInTable(f) {
+			t.Errorf("%+v is accepted", f)
+		}
+	}
+	if !kindInTable(tarball.Finding{Kind: "invalid_json", Severity: tarball.SeverityError, Class: "limit"}) {
+		t.Errorf("invalid_json of class limit (its cause's) is refused")
+	}
 }

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 // checkImage reads an image's config and checks the layers against it:
@@ -18,10 +19,11 @@ import (
 // compression, ChainIDs and history.
 func (a *analysis) checkImage(i int, img *Image) {
 	prefix := fmt.Sprintf("image[%d]", i)
+	synthesised := a.skopeoSynthesised(img)
 	for j := range img.Layers {
-		a.checkLayerCompression(i, j, &img.Layers[j])
+		a.checkLayerCompression(i, j, &img.Layers[j], synthesised)
 	}
-	e := img.configEntry
+	e := a.work[img].config
 	if e == nil {
 		return
 	}
@@ -32,35 +34,34 @@ func (a *analysis) checkImage(i int, img *Image) {
 	}
 	_, data, err := a.document(e.name)
 	if err != nil {
-		a.add(SeverityError, "invalid_json", prefix+" config", i, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%v", err)
 		return
 	}
 	var cfg imageConfig
 	if err := decodeStrict(data, &cfg); err != nil {
-		a.add(SeverityError, "invalid_json", prefix+" config", i, classOf(err), "%s: %v", e.name, err)
+		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%s: %v", e.name, err)
 		return
 	}
-	img.config = &cfg
 	img.Created = cfg.Created
 	if img.Platform == "" {
 		img.Platform = (&Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}).String()
 	}
 	if cfg.RootFS == nil || cfg.RootFS.DiffIDs == nil {
 		if len(img.Layers) > 0 || cfg.RootFS == nil {
-			a.add(SeverityError, "no_rootfs", prefix+" config", i, ErrMalformed, "config has no rootfs.diff_ids")
+			a.add(kindNoRootFS, prefix+" config", i, "config has no rootfs.diff_ids")
 		}
 		return
 	}
 	ids := cfg.RootFS.DiffIDs
 	if len(ids) != len(img.Layers) {
-		a.mismatch("layer_count_mismatch", prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
+		a.mismatch(kindLayerCountMismatch, prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
 	}
 	known := map[string]bool{}
 	for j, s := range ids {
 		known[s] = true
 		d, err := ParseDigest(s)
 		if err != nil {
-			a.add(SeverityError, "bad_digest", fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, classOf(err), "%v", err)
+			a.add(kindBadDigest.causedBy(err), fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, "%v", err)
 			continue
 		}
 		if j >= len(img.Layers) {
@@ -69,39 +70,48 @@ func (a *analysis) checkImage(i int, img *Image) {
 		l := &img.Layers[j]
 		l.ConfigDiffID = d
 		if l.Present && l.DiffID != "" && l.DiffID != d {
-			a.mismatch("diff_id_mismatch", fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id of "+l.Path, d.String(), l.DiffID.String())
+			a.mismatch(kindDiffIDMismatch, fmt.Sprintf("%s layer[%d]", prefix, j), i, "diff_id of "+l.Path, d.String(), l.DiffID.String())
 		}
 	}
 	a.chainIDs(img)
 	a.history(i, img, &cfg)
 	// Sorted: map order would make the findings' order change run to run.
-	for _, k := range slices.Sorted(maps.Keys(img.layerSources)) {
+	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
 		if !known[k] {
-			a.add(SeverityWarning, "layer_sources_unknown_diff_id", prefix+" LayerSources", i, nil, "LayerSources names %s, which is not among the config's diff_ids", k)
+			a.add(kindLayerSourcesUnknown, prefix+" LayerSources", i, "LayerSources names %s, which is not among the config's diff_ids", k)
 		}
 	}
 }
 
 // checkLayerCompression compares a layer's media type with the
 // compression its bytes show, and reports a stream that does not decode.
-func (a *analysis) checkLayerCompression(i, j int, l *Layer) {
+//
+// A manifest skopeo made over a docker-archive's uncompressed layers
+// (synthesised) types them gzip: that is a warning, the manifest being
+// the copier's own.
+func (a *analysis) checkLayerCompression(i, j int, l *Layer, synthesised bool) {
 	if !l.Present {
 		return
 	}
 	subject := fmt.Sprintf("image[%d] layer[%d]", i, j)
 	want, isLayer := layerCompression(l.MediaType)
-	if l.MediaType != "" && isLayer && want != l.Compression {
-		a.mismatch("media_type_mismatch", subject, i, "compression ("+l.MediaType+")", want, l.Compression)
+	switch {
+	case l.MediaType == "" || !isLayer || want == l.Compression:
+	case synthesised:
+		a.add(kindMediaTypeDiffers, subject, i, "compression (%s): the manifest says %s, the bytes are %s, as skopeo writes the layers of a docker-archive it copies",
+			l.MediaType, want, l.Compression)
+	default:
+		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", string(want), string(l.Compression))
 	}
 	e, _, _ := a.cat.lookup(l.Path)
 	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
 		// A stream that does not decode is damaged content, a false
 		// claim like a wrong digest, not an unreadable archive.
-		kind, class := "corrupt_compression", ErrMismatch
+		k := kindCorruptCompression
 		if errors.Is(e.blob.DiffIDErr, ErrLimit) {
-			kind, class = "limit_exceeded", ErrLimit
+			k = kindLimitExceeded
 		}
-		a.add(SeverityError, kind, subject, i, class, "%s: %v", l.Path, e.blob.DiffIDErr)
+		a.add(k, subject, i, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}
 }
 
@@ -133,10 +143,10 @@ func (a *analysis) chainIDs(img *Image) {
 func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 	next := 0
 	for _, h := range cfg.History {
-		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer, Layer: -1}
+		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
 		if !h.EmptyLayer {
 			if next < len(img.Layers) {
-				e.Layer = next
+				e.Layer = position(next)
 				img.Layers[next].CreatedBy = h.CreatedBy
 			}
 			next++
@@ -144,67 +154,8 @@ func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
 		img.History = append(img.History, e)
 	}
 	if len(cfg.History) > 0 && next != len(img.Layers) {
-		a.add(SeverityWarning, "history_mismatch", fmt.Sprintf("image[%d] config history", i), i, nil,
+		a.add(kindHistoryMismatch, fmt.Sprintf("image[%d] config history", i), i,
 			"%d history entries make a layer, the image has %d layers", next, len(img.Layers))
-	}
-}
-
-// normalizeName turns an image reference into its fully qualified form,
-// so "busybox:latest" and "docker.io/library/busybox:latest" compare
-// equal. It returns "" for a string that is not a name:tag reference.
-func normalizeName(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t@") {
-		return ""
-	}
-	repo, tag := s, "latest"
-	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
-		repo, tag = s[:i], s[i+1:]
-	}
-	first, rest, found := strings.Cut(repo, "/")
-	if !found || !(strings.ContainsAny(first, ".:") || first == "localhost") {
-		if !found {
-			repo = "docker.io/library/" + repo
-		} else {
-			repo = "docker.io/" + repo
-		}
-	} else if first == "docker.io" && !strings.Contains(rest, "/") {
-		repo = "docker.io/library/" + rest
-	}
-	return repo + ":" + tag
-}
-
-// crossCheckNames checks that manifest.json and index.json, where both
-// name the same tag, describe the same image.
-func (a *analysis) crossCheckNames() {
-	if len(a.indexTags) == 0 {
-		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !img.merged && a.res.Archive.Format == "docker-archive+oci-layout" && len(a.res.Index) > 0 {
-				a.add(SeverityWarning, "not_in_index", img.Sources[0], i, nil, "image is in manifest.json but not in index.json (moby #51389)")
-			}
-		}
-		return
-	}
-	tags := make([]string, 0, len(a.dockerTags))
-	for t := range a.dockerTags {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
-	for _, t := range tags {
-		i := a.dockerTags[t]
-		idx, ok := a.indexTags[t]
-		if !ok {
-			continue
-		}
-		same := false
-		for _, j := range idx {
-			if j == i {
-				same = true
-			}
-		}
-		if !same {
-			a.add(SeverityError, "index_manifest_disagree", "manifest.json", i, ErrMismatch,
-				"manifest.json and index.json both name %s but describe different images", t)
-		}
 	}
 }
 
@@ -222,34 +173,39 @@ func (a *analysis) checkBlobs() {
 		}
 		d, err := ParseDigest(parts[1] + ":" + parts[2])
 		if err != nil {
-			a.add(SeverityWarning, "unexpected_blob_name", name, -1, nil, "not a blob name: %v", err)
+			a.add(kindUnexpectedBlobName, name, -1, "not a blob name: %v", err)
 			continue
 		}
 		if e.kind != kindFile {
 			if !a.referenced[name] {
-				a.add(SeverityWarning, "unexpected_blob_type", name, -1, nil, "blob is not a regular file")
+				a.add(kindUnexpectedBlobType, name, -1, "blob is not a regular file")
 			}
 			continue
 		}
 		if !a.referenced[name] && e.blob.Digest != d {
-			a.mismatch("digest_mismatch", name, -1, "digest in file name", d.String(), e.blob.Digest.String())
+			a.mismatch(kindDigestMismatch, name, -1, "digest in file name", d.String(), e.blob.Digest.String())
 		}
 		if a.referenced[name] {
 			continue
 		}
 		a.res.Unreferenced = append(a.res.Unreferenced, Blob{
 			Path: name, Digest: e.blob.Digest, Size: e.blob.Size,
-			Compression: string(e.blob.Compression), Kind: blobKind(e),
+			Compression: e.blob.Compression, Kind: blobKind(e),
 		})
 	}
+	subject := "blobs/"
+	if a.res.Archive.Format == FormatSkopeoDir {
+		a.skopeoUnreferenced()
+		subject = "archive"
+	}
 	if len(a.res.Unreferenced) > 0 {
-		a.add(SeverityInfo, "unreferenced_blobs", "blobs/", -1, nil, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
+		a.add(kindUnreferencedBlobs, subject, -1, "%d blobs are referenced by nothing", len(a.res.Unreferenced))
 	}
 }
 
 // blobKind guesses what an unreferenced blob is from its bytes.
 func blobKind(e *entry) string {
-	if e.blob.Compression != "none" {
+	if e.blob.Compression != layer.None {
 		return "layer"
 	}
 	if e.data == nil {
@@ -263,14 +219,17 @@ func blobKind(e *entry) string {
 	if decodeStrict(e.data, &doc) != nil {
 		return "unknown"
 	}
-	if k, err := classify(&doc.manifestOrIndex); err == nil {
-		return k
-	}
+	// A config and a legacy v1 JSON have a "config" key (the run
+	// settings), which classify would take for a manifest's: they are
+	// told first, and a manifest or index must say schemaVersion 2.
 	switch {
 	case doc.RootFS != nil:
 		return "config"
 	case doc.ID != "":
 		return "v1-json"
+	}
+	if k, err := classify(&doc.manifestOrIndex); err == nil && doc.SchemaVersion == 2 {
+		return string(k)
 	}
 	return "json"
 }

@@ -1,7 +1,8 @@
 // Package tarball reads container image archives and checks every claim
 // they make: docker save tarballs of every era, OCI image layouts
 // (directories and tars), go-containerregistry tarballs, any of them
-// compressed as a whole with gzip or zstd, from a file or a stream.
+// compressed as a whole with gzip, zstd, bzip2 or xz, from a file or a
+// stream; skopeo dir: directories and extracted docker saves too.
 //
 // # How it reads
 //
@@ -36,7 +37,20 @@
 //	oci-layout           {"imageLayoutVersion": "1.0.0"}
 //
 // OCI image layout (directory or tar): oci-layout, index.json and
-// blobs/<alg>/<hex>, indexes nested to any depth. Before Docker 1.10,
+// blobs/<alg>/<hex>, indexes nested to any depth.
+//
+// skopeo's dir: layout (skopeo copy SRC dir:PATH), a directory:
+//
+//	manifest.json         the manifest or index exactly as the source served it
+//	<hex>                 config and layers, named by their sha256 hex
+//	<hex>.manifest.json   with --all, each platform's manifest
+//	version               "Directory Transport Version: 1.1"
+//
+// Its manifest.json proves the registry digest on its own.
+//
+// A docker save extracted into a directory (tar -xf) is read like the
+// tar: its symlinks are recorded, resolved inside the directory and never
+// followed on disk; an OCI layout or a skopeo dir: may hold none. Before Docker 1.10,
 // docker save wrote only repositories and <v1id>/{json,layer.tar}: there is
 // no config, so nothing can be verified and the Result says so.
 //
@@ -51,8 +65,32 @@
 //
 // Problems are collected, not thrown: every false claim becomes a Finding
 // whose Err matches one of ErrMismatch, ErrMissing, ErrMalformed, ErrLimit
-// or ErrUnsupported. Open and Read return an error only when the archive
-// cannot be read at all.
+// or ErrUnsupported. Every finding is of a Kind declared in kinds.go (see
+// Kinds and docs/findings.md). Open and Read return an error only when the
+// archive cannot be read at all.
+//
+// # Where to start
+//
+// Reading: tarball.go (Open, Read, Options), read_tar.go, read_file.go and
+// read_dir.go (the three readers), schedule.go (hashing, workers),
+// outer.go (a tar compressed as a whole), catalog.go (entries, names,
+// links). The analysis: analysis.go (run, in order), then one file per
+// subject: oci.go (index.json, descriptors), docker.go (manifest.json,
+// Docker 25+), legacy.go (before 1.10), skopeo.go (skopeo dir:), check.go (configs, diffIDs, chain
+// IDs, history, blobs), producer.go, registry.go (the registry verdict).
+// After it: expect.go (Find, Expect), prove.go (Prove, step by step),
+// select.go (--image and --platform), reference.go (image references by
+// the distribution grammar), content.go (stored bytes).
+//
+//   - A layout: detect it in analysis.run, read it in a file of its own
+//     like legacy.go, name its producer in producer.go.
+//   - A check: a method in check.go (or the subject's file) called from
+//     run or checkImage, reporting with a.add and a Kind added to kinds.go;
+//     then go test ./cmd/tardigest -update regenerates docs/findings.md
+//     and the schema's kind enum.
+//   - An output field: the type in image.go or tarball.go, its JSON key in
+//     docs/schema, and its text in package report.
+//   - A command: cmd/tardigest (app.go lists the commands).
 //
 // # Limits
 //

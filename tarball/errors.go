@@ -66,8 +66,9 @@ type Finding struct {
 	// Subject names what the finding is about: an entry name or a position
 	// such as "image[0] layer[2]".
 	Subject string `json:"subject"`
-	// Image is the index into Result.Images the finding concerns, or -1.
-	Image    int    `json:"image"`
+	// Image is the position in Result.Images of the image the finding
+	// concerns; nil (no key in JSON) when it concerns the archive.
+	Image    *int   `json:"image,omitempty"`
 	Message  string `json:"message"`
 	Declared string `json:"declared,omitempty"`
 	Computed string `json:"computed,omitempty"`
@@ -75,29 +76,73 @@ type Finding struct {
 	Err error `json:"-"`
 }
 
-// classes pairs every class with its name, in the order they are tried.
+// classes pairs every class with its name, in the order they are tried:
+// the one table of classes. ClassOf and ClassNamed give it to tests and
+// other packages.
 var classes = []struct {
 	err  error
 	name string
 }{{ErrMismatch, "mismatch"}, {ErrMissing, "missing"}, {ErrMalformed, "malformed"}, {ErrLimit, "limit"}, {ErrUnsupported, "unsupported"}}
 
-// className names err's class, or "info" when it has none.
-func className(err error) string {
+// ClassOf returns the name of err's class (mismatch, missing, malformed,
+// limit or unsupported) and its sentinel, or "" and nil when err has none.
+func ClassOf(err error) (string, error) {
 	for _, c := range classes {
 		if errors.Is(err, c.err) {
-			return c.name
+			return c.name, c.err
 		}
+	}
+	return "", nil
+}
+
+// ClassNamed returns the sentinel of the class called name (mismatch,
+// missing, malformed, limit or unsupported), or nil.
+func ClassNamed(name string) error {
+	for _, c := range classes {
+		if c.name == name {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// className names err's class, or "info" when it has none, as
+// Finding.Class does.
+func className(err error) string {
+	if name, _ := ClassOf(err); name != "" {
+		return name
 	}
 	return "info"
 }
 
-// classOf returns the class err carries, and ErrMalformed when it
-// carries none.
-func classOf(err error) error {
-	for _, c := range classes {
-		if errors.Is(err, c.err) {
-			return c.err
-		}
+// newFinding makes a finding of kind k; its Err carries k's class.
+func newFinding(k Kind, subject string, image int, format string, args ...any) Finding {
+	msg := fmt.Sprintf(format, args...)
+	f := Finding{Severity: k.Severity, Kind: k.Name, Subject: subject, Image: position(image), Message: msg, Class: k.ClassName()}
+	if k.Class != nil {
+		f.Err = &findingError{class: k.Class, msg: subject + ": " + msg}
 	}
-	return ErrMalformed
+	return f
 }
+
+// position is a position that is absent when it is negative: the JSON
+// convention of tardigest is that a key whose value does not exist is
+// left out, never given a placeholder such as -1.
+func position(i int) *int {
+	if i < 0 {
+		return nil // and no allocation: most findings are about no image
+	}
+	p := new(int)
+	*p = i
+	return p
+}
+
+// findingError is the Err of a finding: its subject and message, and its
+// class for errors.Is.
+type findingError struct {
+	class error
+	msg   string
+}
+
+func (e *findingError) Error() string { return e.msg }
+func (e *findingError) Unwrap() error { return e.class }

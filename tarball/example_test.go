@@ -9,7 +9,7 @@ import (
 )
 
 // Open reads an archive (a docker save tar, an OCI layout directory or
-// tar, possibly gzip- or zstd-compressed as a whole) and checks every
+// tar, possibly compressed as a whole) and checks every
 // claim it makes. Open fails only when the archive cannot be read at all;
 // every false claim is a Finding, and Result.Err joins those that fail
 // verification.

@@ -25,7 +25,7 @@ import (
 func fzOptions() tarball.Options {
 	return tarball.Options{Workers: 2, Limits: tarball.Limits{Layer: layer.Limits{
 		MaxUncompressedBytes: 8 << 20,
-		MaxZstdWindowBytes:   8 << 20,
+		MaxWindowBytes:       8 << 20,
 	}}}
 }
 
@@ -159,11 +159,6 @@ func fzDigest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-var fzClassNames = map[string]error{
-	"mismatch": tarball.ErrMismatch, "missing": tarball.ErrMissing, "malformed": tarball.ErrMalformed,
-	"limit": tarball.ErrLimit, "unsupported": tarball.ErrUnsupported,
-}
-
 // fzCheck asserts what must hold for any input.
 func fzCheck(t *testing.T, res *tarball.Result, err error) {
 	t.Helper()
@@ -171,11 +166,7 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 		if res != nil {
 			t.Errorf("a result with the error %q", err)
 		}
-		classified := false
-		for _, c := range fzClassNames {
-			classified = classified || errors.Is(err, c)
-		}
-		if !classified {
+		if name, _ := tarball.ClassOf(err); name == "" {
 			t.Errorf("error %q (%T) has none of the five classes", err, errors.Unwrap(err))
 		}
 		return
@@ -183,6 +174,7 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 	if res == nil {
 		t.Fatal("nil result and nil error")
 	}
+	checkKinds(t, res)
 	errorFindings := 0
 	for i, f := range res.Findings {
 		if f.Kind == "" || f.Subject == "" || f.Class == "" || f.Message == "" {
@@ -191,8 +183,8 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 		switch f.Severity {
 		case tarball.SeverityError:
 			errorFindings++
-			class, ok := fzClassNames[f.Class]
-			if !ok || f.Err == nil || !errors.Is(f.Err, class) {
+			class := tarball.ClassNamed(f.Class)
+			if class == nil || f.Err == nil || !errors.Is(f.Err, class) {
 				t.Errorf("error finding %d: class %q, Err %v do not agree", i, f.Class, f.Err)
 			}
 		case tarball.SeverityWarning, tarball.SeverityInfo:
@@ -202,8 +194,8 @@ func fzCheck(t *testing.T, res *tarball.Result, err error) {
 		default:
 			t.Errorf("finding %d: severity %q", i, f.Severity)
 		}
-		if f.Image < -1 || f.Image >= len(res.Images) {
-			t.Errorf("finding %d: image %d of %d", i, f.Image, len(res.Images))
+		if f.Image != nil && (*f.Image < 0 || *f.Image >= len(res.Images)) {
+			t.Errorf("finding %d: image %d of %d", i, *f.Image, len(res.Images))
 		}
 	}
 	if (res.Err(-1) == nil) != (errorFindings == 0) {

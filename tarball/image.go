@@ -2,6 +2,8 @@ package tarball
 
 import (
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 // Image is one image found in the archive, with every identity tardigest
@@ -42,11 +44,12 @@ type Image struct {
 	ManifestMediaType string `json:"manifest_media_type,omitempty"`
 	// ManifestSize is the number of manifest bytes.
 	ManifestSize int64 `json:"manifest_size,omitempty"`
-	// ManifestOrigin says what the stored manifest is: "original" when it
-	// can be the registry's (its layers are stored as pushed), "producer"
-	// when the tool that wrote the archive made it itself (Docker 25-28
-	// over uncompressed layers), "" when no manifest is stored.
-	ManifestOrigin string `json:"manifest_origin,omitempty"`
+	// ManifestOrigin says who wrote the stored manifest; "" when no
+	// manifest is stored.
+	ManifestOrigin ManifestOrigin `json:"manifest_origin,omitempty"`
+	// Registry is the verdict on the image's registry digest
+	// (Result.Registry).
+	Registry Registry `json:"registry"`
 	// IndexDigests are the digests of the image indexes (multi-platform
 	// lists) above the manifest, outermost first.
 	IndexDigests []digest.Digest `json:"index_digests,omitempty"`
@@ -64,20 +67,28 @@ type Image struct {
 	// V1Chain lists the legacy layer IDs, base first, for archives
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
-
-	configEntry   *entry
-	manifestEntry *entry
-	config        *imageConfig
-	merged        bool
-	layerSources  map[string]descriptor
 }
+
+// ManifestOrigin says who wrote an image's stored manifest.
+type ManifestOrigin string
+
+// Manifest origins.
+const (
+	// OriginalManifest is a manifest that can be the registry's: its
+	// layers are stored as pushed (an OCI layout, the containerd store).
+	OriginalManifest ManifestOrigin = "original"
+	// ProducerManifest is a manifest the tool that wrote the archive made
+	// itself (Docker 25-28, over uncompressed layers): no registry knows
+	// its digest.
+	ProducerManifest ManifestOrigin = "producer"
+)
 
 // RegistryDigest is the stored digest a registry can know the image by:
 // its outermost index's, else its manifest's, when the manifest is stored
-// as pushed (ManifestOrigin "original"); "" otherwise.
+// as pushed (an OriginalManifest); "" otherwise.
 func (img *Image) RegistryDigest() digest.Digest {
 	switch {
-	case img.ManifestOrigin != "original":
+	case img.ManifestOrigin != OriginalManifest:
 		return ""
 	case len(img.IndexDigests) > 0:
 		return img.IndexDigests[0]
@@ -99,14 +110,16 @@ type Layer struct {
 	// ClaimedDigest is the digest the archive claims for the stored bytes:
 	// the descriptor's, or the one embedded in the file name.
 	ClaimedDigest digest.Digest `json:"claimed_digest,omitempty"`
-	// ClaimedSize is the descriptor's size, or -1 when none is claimed.
-	ClaimedSize int64 `json:"claimed_size"`
+	// ClaimedSize is the descriptor's size as written (a hostile one may
+	// be negative); nil when nothing claims a size.
+	ClaimedSize *int64 `json:"claimed_size,omitempty"`
 	// Digest is the digest of the stored bytes (compressed blob digest).
 	Digest digest.Digest `json:"digest,omitempty"`
 	// Size is the number of stored bytes.
 	Size int64 `json:"size"`
-	// Compression is detected from the bytes: none, gzip or zstd.
-	Compression string `json:"compression,omitempty"`
+	// Compression is detected from the bytes: none, gzip, zstd, bzip2 or
+	// xz; "" when the layer is absent.
+	Compression layer.Compression `json:"compression,omitempty"`
 	// DiffID is the sha256 of the uncompressed layer tar.
 	DiffID digest.Digest `json:"diff_id,omitempty"`
 	// UncompressedSize is the size of the uncompressed layer tar.
@@ -128,8 +141,9 @@ type History struct {
 	CreatedBy  string `json:"created_by"`
 	Comment    string `json:"comment,omitempty"`
 	EmptyLayer bool   `json:"empty_layer"`
-	// Layer is the index of the layer the entry made, or -1.
-	Layer int `json:"layer"`
+	// Layer is the position of the layer the entry made; nil when it made
+	// none.
+	Layer *int `json:"layer,omitempty"`
 }
 
 // IndexNode is one descriptor reachable from index.json.
@@ -143,16 +157,27 @@ type IndexNode struct {
 	ContainerdName string        `json:"containerd_name,omitempty"`
 	// Present is false when the blob is not in the archive.
 	Present bool `json:"present"`
-	// Kind is index, manifest or unknown, from the blob's content; absent
-	// for a platform left out under a nested index; "" when a top-level
-	// blob is missing.
-	Kind string `json:"kind"`
+	// Kind is what the blob is, from its content; NodeAbsent for a
+	// platform left out under a nested index; "" when a top-level blob is
+	// missing.
+	Kind NodeKind `json:"kind"`
 	// RepeatOf is set when the same index lists this digest earlier: the
 	// Where of that first node, which carries the children. A repeat is
 	// not walked again.
 	RepeatOf string       `json:"repeat_of,omitempty"`
 	Children []*IndexNode `json:"children,omitempty"`
 }
+
+// NodeKind is what the blob of an index descriptor is.
+type NodeKind string
+
+// Node kinds.
+const (
+	NodeIndex    NodeKind = "index"    // an image index (or Docker manifest list)
+	NodeManifest NodeKind = "manifest" // an image manifest
+	NodeUnknown  NodeKind = "unknown"  // neither, or unreadable
+	NodeAbsent   NodeKind = "absent"   // left out of the archive under a nested index
+)
 
 // Name returns the first tag or ref name of the image, or "".
 func (img *Image) Name() string {

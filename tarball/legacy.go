@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 )
 
 var (
@@ -20,12 +19,12 @@ var (
 func (a *analysis) readV1() {
 	_, data, err := a.document("repositories")
 	if err != nil {
-		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "repositories", -1, "%v", err)
 		return
 	}
 	var repos map[string]map[string]string
 	if err := decodeStrict(data, &repos); err != nil {
-		a.add(SeverityError, "invalid_json", "repositories", -1, classOf(err), "%v", err)
+		a.add(kindInvalidJSON.causedBy(err), "repositories", -1, "%v", err)
 		return
 	}
 	byTop := map[string]*Image{}
@@ -54,37 +53,37 @@ func (a *analysis) readV1() {
 		}
 	}
 	if len(byTop) > 0 {
-		a.add(SeverityWarning, "unverifiable", "archive", -1, nil,
+		a.add(kindUnverifiable, "archive", -1,
 			"written by docker save before Docker 1.10: no config and no manifest, so no digest is claimed anywhere; layers are hashed but nothing can be verified")
 	}
 }
 
 func (a *analysis) v1Image(top string) *Image {
 	if !reV1ID.MatchString(top) {
-		a.add(SeverityError, "bad_v1_id", "repositories", -1, ErrMalformed, "layer ID %q is not 64 hex characters", top)
+		a.add(kindBadV1ID, "repositories", -1, "layer ID %q is not 64 hex characters", top)
 		return nil
 	}
 	var chain []string
 	seen := map[string]bool{}
 	for id := top; id != ""; {
 		if seen[id] || len(chain) > a.opts.Limits.MaxEntries {
-			a.add(SeverityError, "v1_chain_loop", id+"/json", -1, ErrMalformed, "parent chain loops")
+			a.add(kindV1ChainLoop, id+"/json", -1, "parent chain loops")
 			return nil
 		}
 		seen[id] = true
 		chain = append(chain, id)
 		_, data, err := a.document(id + "/json")
 		if err != nil {
-			a.add(SeverityError, "missing_blob", id+"/json", -1, classOf(err), "%v", err)
+			a.add(kindMissingBlob.causedBy(err), id+"/json", -1, "%v", err)
 			break
 		}
 		var v v1JSON
 		if err := decodeStrict(data, &v); err != nil {
-			a.add(SeverityError, "invalid_json", id+"/json", -1, classOf(err), "%v", err)
+			a.add(kindInvalidJSON.causedBy(err), id+"/json", -1, "%v", err)
 			break
 		}
 		if v.Parent != "" && !reV1ID.MatchString(v.Parent) {
-			a.add(SeverityError, "bad_v1_id", id+"/json", -1, ErrMalformed, "parent %q is not 64 hex characters", v.Parent)
+			a.add(kindBadV1ID, id+"/json", -1, "parent %q is not 64 hex characters", v.Parent)
 			break
 		}
 		id = v.Parent
@@ -93,10 +92,10 @@ func (a *analysis) v1Image(top string) *Image {
 	for k := len(chain) - 1; k >= 0; k-- {
 		id := chain[k]
 		img.V1Chain = append(img.V1Chain, id)
-		l := Layer{Path: id + "/layer.tar", ClaimedSize: -1}
+		l := Layer{Path: id + "/layer.tar"}
 		e, via, err := a.cat.lookup(l.Path)
 		if err != nil {
-			a.add(SeverityError, "missing_blob", fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, classOf(err), "%v", err)
+			a.add(kindMissingBlob.causedBy(err), fmt.Sprintf("image[%d] layer[%d]", i, len(img.Layers)), i, "%v", err)
 		} else {
 			a.referenced[e.name] = true
 			l.LinkTarget = via
@@ -105,64 +104,4 @@ func (a *analysis) v1Image(top string) *Image {
 		img.Layers = append(img.Layers, l)
 	}
 	return img
-}
-
-// producer names the tool that most likely wrote the archive, from
-// layout details only, and sets each image's ManifestOrigin.
-func (a *analysis) producer() string {
-	ar := a.res.Archive
-	uncompressed := true
-	for _, img := range a.res.Images {
-		for _, l := range img.Layers {
-			if l.Compression != "" && l.Compression != "none" {
-				uncompressed = false
-			}
-		}
-	}
-	p := ""
-	switch ar.Format {
-	case "docker-archive-v1":
-		p = "docker save (before Docker 1.10)"
-	case "docker-archive+oci-layout":
-		if uncompressed {
-			p = "docker save (Docker 25-28, classic image store)"
-		} else {
-			p = "containerd image store (docker save on Engine 29+, ctr export, nerdctl save)"
-		}
-	case "docker-archive":
-		p = a.dockerArchiveProducer()
-	}
-	for _, img := range a.res.Images {
-		if img.ManifestDigest == "" {
-			continue
-		}
-		img.ManifestOrigin = "original"
-		if ar.Format == "docker-archive+oci-layout" && uncompressed {
-			img.ManifestOrigin = "producer"
-		}
-	}
-	return p
-}
-
-func (a *analysis) dockerArchiveProducer() string {
-	for _, img := range a.res.Images {
-		cfg := img.ConfigPath
-		switch {
-		case cfg == "config.json":
-			return "Jib"
-		case strings.HasPrefix(cfg, "sha256:"):
-			return "go-containerregistry tarball (crane, kaniko, ko)"
-		}
-		for _, l := range img.Layers {
-			switch {
-			case strings.HasSuffix(l.Path, "/layer.tar"):
-				return "docker save (Docker 24 or older)"
-			case reV1Layer.MatchString(l.Path):
-				// containers/image stores layers at the root as
-				// <diffID>.tar, with <v1id>/layer.tar links to them.
-				return "containers/image (skopeo, podman, buildah)"
-			}
-		}
-	}
-	return ""
 }

@@ -3,6 +3,8 @@ package tarball
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/tardigest/tardigest/layer"
 )
 
 // Media types tardigest knows, OCI and Docker spellings.
@@ -26,16 +28,16 @@ func isConfigType(mt string) bool   { return mt == mtOCIConfig || mt == mtDocker
 
 // layerCompression returns the compression a layer media type announces,
 // and false for a media type that is not a filesystem layer.
-func layerCompression(mt string) (string, bool) {
+func layerCompression(mt string) (layer.Compression, bool) {
 	switch mt {
 	case "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
 		"application/vnd.docker.image.rootfs.diff.tar":
-		return "none", true
+		return layer.None, true
 	case "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
 		"application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
-		return "gzip", true
+		return layer.Gzip, true
 	case "application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd":
-		return "zstd", true
+		return layer.Zstd, true
 	}
 	return "", false
 }

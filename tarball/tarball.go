@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 )
 
@@ -53,6 +54,10 @@ type Options struct {
 	// Progress, when set, is updated as the archive is read, so another
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
+
+	// budget holds the expansion ratio for the archive as a whole: the
+	// archive's stream and every blob's decompression charge it.
+	budget *layer.Budget
 }
 
 // Progress counts the work of one Open or Read while it runs. Every field
@@ -69,24 +74,18 @@ type Progress struct {
 	Active atomic.Int64
 }
 
-// counted adds the bytes read through r to p.Bytes.
-type counted struct {
-	r io.Reader
-	p *Progress
+// input counts the archive bytes read through r into opts.Progress, if
+// any.
+func (o *Options) input(r io.Reader) *count.Reader {
+	return &count.Reader{R: r, Total: o.bytesRead()}
 }
 
-func (c counted) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.Bytes.Add(int64(n))
-	return n, err
-}
-
-// count wraps r so reads count into opts.Progress, if any.
-func (o *Options) count(r io.Reader) io.Reader {
+// bytesRead is the progress counter of archive bytes, or nil.
+func (o *Options) bytesRead() *atomic.Int64 {
 	if o.Progress == nil {
-		return r
+		return nil
 	}
-	return counted{r: r, p: o.Progress}
+	return &o.Progress.Bytes
 }
 
 func (o *Options) normalize() {
@@ -103,9 +102,8 @@ func (o *Options) normalize() {
 	if l.MaxIndexDepth <= 0 {
 		l.MaxIndexDepth = DefaultMaxIndexDepth
 	}
-	if l.Layer.MaxZstdWindowBytes == 0 {
-		l.Layer.MaxZstdWindowBytes = layer.DefaultMaxZstdWindowBytes
-	}
+	// Zero layer limits take layer's defaults there.
+	o.budget = layer.NewBudget(l.Layer)
 }
 
 func (o *Options) workers() int {
@@ -115,9 +113,10 @@ func (o *Options) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// Open reads the archive at name: an OCI image layout directory, or a
-// file holding a tar, possibly compressed as a whole with gzip or zstd
-// (detected from its first bytes, never from its name). A plain tar file
+// Open reads the archive at name: an image layout directory (OCI layout,
+// skopeo dir:, extracted docker save), or a file holding a tar, possibly
+// compressed as a whole with gzip, zstd, bzip2 or xz (detected from its
+// first bytes, never from its name). A plain tar file
 // is read twice: once for its headers, seeking past the bodies, then once
 // per blob, concurrently. A compressed file is read once, as a stream.
 //
@@ -134,7 +133,7 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return analyze(cat, "directory", &opts), nil
+		return analyze(cat, ContainerDirectory, &opts), nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -144,19 +143,12 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
 	}
-	if r, closer, ok, err := openMappedGzip(f, &opts); ok {
-		if err != nil {
-			return nil, err
-		}
-		defer closer()
-		return readStream(ctx, r, "tar+gzip", &opts)
-	}
-	r, container, closer, err := outerReader(opts.count(f), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(f), &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer closer()
-	if container != "tar" {
+	if container != ContainerTar {
 		return readStream(ctx, r, container, &opts)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -174,10 +166,11 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 
 // Read reads an archive from a stream (such as stdin) in one pass,
 // without temporary files: every entry is hashed as it goes by and roles
-// are resolved at the end. The stream may be compressed as a whole.
+// are resolved at the end. The stream may be compressed as a whole
+// (gzip, zstd, bzip2, xz).
 func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	opts.normalize()
-	r, container, closer, err := outerReader(opts.count(r), opts.Limits)
+	r, container, closer, err := outerReader(opts.input(r), &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +178,8 @@ func Read(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	return readStream(ctx, r, container, &opts)
 }
 
-func readStream(ctx context.Context, r io.Reader, container string, opts *Options) (*Result, error) {
-	if container != "tar" {
+func readStream(ctx context.Context, r io.Reader, container Container, opts *Options) (*Result, error) {
+	if container != ContainerTar {
 		// Decompress the archive on its own goroutine, so it overlaps
 		// with hashing the entries.
 		ra := layer.ReadAhead(r)
@@ -197,7 +190,7 @@ func readStream(ctx context.Context, r io.Reader, container string, opts *Option
 	if err != nil {
 		return nil, err
 	}
-	if container != "tar" {
+	if container != ContainerTar {
 		// Read the compressed stream to its end, so its checksum and
 		// any data after the tar are checked too.
 		if _, err := io.Copy(io.Discard, r); err != nil {
@@ -219,15 +212,20 @@ type Result struct {
 	Unreferenced []Blob `json:"unreferenced_blobs"`
 	// Findings lists every problem and observation.
 	Findings []Finding `json:"findings"`
+
+	// content holds the configs and manifests of the images by digest:
+	// what ConfigBytes, ManifestBytes and Prove read. A Result decoded
+	// from JSON has none, and they say so.
+	content map[digest.Digest]storedDoc
 }
 
 // Archive describes the archive as a whole.
 type Archive struct {
-	// Container is "tar", "tar+gzip", "tar+zstd" or "directory".
-	Container string `json:"container"`
-	// Format is the layout: docker-archive, docker-archive+oci-layout,
-	// docker-archive-v1, oci-layout, oci-archive or unknown.
-	Format string `json:"format"`
+	// Container is how the archive is held: a tar, compressed or not, or
+	// a directory.
+	Container Container `json:"container"`
+	// Format is the layout of the archive.
+	Format Format `json:"format"`
 	// Producer is the tool that most likely wrote the archive, as far as
 	// its layout tells; "" when it does not.
 	Producer string `json:"producer"`
@@ -238,15 +236,68 @@ type Archive struct {
 	IndexJSONDigest digest.Digest `json:"index_json_digest,omitempty"`
 }
 
+// Container is how an archive is held.
+type Container string
+
+// Containers.
+const (
+	ContainerTar       Container = "tar"       // a plain tar
+	ContainerTarGzip   Container = "tar+gzip"  // a tar compressed as a whole with gzip
+	ContainerTarZstd   Container = "tar+zstd"  // a tar compressed as a whole with zstd
+	ContainerTarBzip2  Container = "tar+bzip2" // a tar compressed as a whole with bzip2
+	ContainerTarXz     Container = "tar+xz"    // a tar compressed as a whole with xz
+	ContainerDirectory Container = "directory" // a layout directory: OCI, skopeo dir:, extracted docker save
+)
+
+// Format is the layout of an archive, from the files at its root.
+type Format string
+
+// Formats.
+const (
+	// FormatDockerArchive is docker save's manifest.json layout, without
+	// index.json.
+	FormatDockerArchive Format = "docker-archive"
+	// FormatDockerOCI is manifest.json beside index.json or oci-layout:
+	// Docker 25+ and the containerd store.
+	FormatDockerOCI Format = "docker-archive+oci-layout"
+	// FormatDockerV1 is docker save before Docker 1.10: repositories and
+	// <v1id>/ directories only.
+	FormatDockerV1 Format = "docker-archive-v1"
+	// FormatOCILayout is an OCI image layout directory.
+	FormatOCILayout Format = "oci-layout"
+	// FormatOCIArchive is an OCI image layout in a tar.
+	FormatOCIArchive Format = "oci-archive"
+	// FormatSkopeoDir is the directory skopeo copy ... dir:PATH writes:
+	// manifest.json as the source served it, blobs named by hex digest.
+	FormatSkopeoDir Format = "skopeo-dir"
+	// FormatUnknown is none of these.
+	FormatUnknown Format = "unknown"
+)
+
 // Blob is a file under blobs/ that nothing references.
 type Blob struct {
-	Path        string        `json:"path"`
-	Digest      digest.Digest `json:"digest"`
-	Size        int64         `json:"size"`
-	Compression string        `json:"compression"`
+	Path        string            `json:"path"`
+	Digest      digest.Digest     `json:"digest"`
+	Size        int64             `json:"size"`
+	Compression layer.Compression `json:"compression"`
 	// Kind is what the bytes look like: manifest, index, config, json,
 	// layer, or unknown.
 	Kind string `json:"kind"`
+}
+
+// Unverifiable reports whether nothing in the archive claims a digest
+// that could be checked: it holds images, and none of them (or not image,
+// when image >= 0) has a config, as in a docker save before Docker 1.10.
+func (r *Result) Unverifiable(image int) bool {
+	if len(r.Images) == 0 {
+		return false
+	}
+	for i, img := range r.Images {
+		if (image < 0 || i == image) && img.ImageID != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Err returns the errors of every error finding joined, or nil when the
@@ -258,7 +309,7 @@ func (r *Result) Err(image int) error {
 		if f.Severity != SeverityError {
 			continue
 		}
-		if image >= 0 && f.Image >= 0 && f.Image != image {
+		if image >= 0 && f.Image != nil && *f.Image != image {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))

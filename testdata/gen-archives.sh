@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates every fixture under testdata/archives/ (except README.md) from
 # scratch, plus one <fixture>.expected.json per fixture computed independently
-# with sha256sum, gzip -dc, zstd -dc, jq and skopeo inspect.
+# with sha256sum, gzip -dc, zstd -dc, jq and skopeo inspect, in the format of
+# the shared fixtures (made with their tools/gen-expected.sh, which must be
+# checked out beside this repository, or named by GEN_EXPECTED).
 #
-# Needs the Debian packages: skopeo umoci pigz zstd jq (and GNU tar, gzip,
-# coreutils). Not run by CI. No registry and no network are used.
+# Needs the Debian packages: skopeo umoci pigz zstd jq bzip2 xz-utils pixz
+# (and GNU tar, gzip, coreutils). Not run by CI. No registry and no network are used.
 #
 # Determinism: fixed mtimes (@0), sorted names, gzip -n, fixed config
 # timestamps. Re-running yields identical bytes for every fixture except
@@ -16,14 +18,17 @@ umask 022
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=$HERE/archives
-for t in skopeo umoci pigz zstd jq gzip tar sha256sum od dd; do
+for t in skopeo umoci pigz zstd jq gzip bzip2 xz pixz tar sha256sum od dd; do
   command -v "$t" >/dev/null || { echo "gen-archives.sh: missing tool: $t" >&2; exit 1; }
 done
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
-find "$OUT" -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+# podman-multi.tar* is made by hand as root (see README.md): kept; and so
+# are skopeo-dir-*, made by gen-skopeo-dir.sh (README-skopeo-dir.md).
+find "$OUT" -mindepth 1 -maxdepth 1 ! -name README.md ! -name 'podman-multi.tar*' \
+  ! -name 'skopeo-dir-*' ! -name README-skopeo-dir.md -exec rm -rf {} +
 # Fixtures are byte-exact: no end-of-line conversion by git, ever.
 printf '* -text\n' >"$OUT/.gitattributes"
 
@@ -34,25 +39,8 @@ SKOPEO=(skopeo --policy "$POLICY")
 TARD=(--format=gnu --mtime=@0 --owner=0 --group=0 --numeric-owner)
 
 # ---------------------------------------------------------------- helpers
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-fsize() { stat -c %s "$1"; }
-sha_str() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-compression() {
-  local m
-  m=$(head -c4 "$1" | od -An -tx1 | tr -d ' \n')
-  case $m in
-    1f8b*) echo gzip ;;
-    28b52ffd) echo zstd ;;
-    *) echo none ;;
-  esac
-}
-decompress() {
-  case $(compression "$1") in
-    gzip) gzip -dc "$1" ;;
-    zstd) zstd -q -dc "$1" ;;
-    none) cat "$1" ;;
-  esac
-}
+# shellcheck source=fixture-lib.sh
+source "$HERE/fixture-lib.sh"
 # flip_byte FILE OFFSET XORMASK: xor one byte in place
 flip_byte() {
   local f=$1 off=$2 mask=$3 old new
@@ -67,20 +55,6 @@ tar_block() {
 # first_regular_block ARCHIVE: header block of the first regular file entry
 first_regular_block() {
   tar -tvR -f "$1" | awk '$3 ~ /^-/ { b=$2; sub(":", "", b); print b; exit }'
-}
-
-# layer_json FILE: {digest,size,compression,diff_id,uncompressed_size}
-layer_json() {
-  local f=$1 c d=null u=null
-  c=$(compression "$f")
-  if decompress "$f" >"$WORK/dec.tmp" 2>/dev/null; then
-    d="\"sha256:$(sha "$WORK/dec.tmp")\""
-    u=$(fsize "$WORK/dec.tmp")
-  fi
-  rm -f "$WORK/dec.tmp"
-  jq -n --arg digest "sha256:$(sha "$f")" --argjson size "$(fsize "$f")" \
-    --arg c "$c" --argjson d "$d" --argjson u "$u" \
-    '{digest:$digest,size:$size,compression:$c,diff_id:$d,uncompressed_size:$u}'
 }
 
 # image_json TAGS_JSON REFS_JSON CONFIG_FILE MANIFEST_DIGEST|"" PLATFORM|"" LAYERFILE...
@@ -160,6 +134,36 @@ write_expected() {
       absent_platforms:$absent, skopeo:$sk, skopeo_copy:$cp} + $extra' >"$OUT/$1.expected.json"
 }
 
+# shared_format RECORD...: rewrites each record in the shared expected.json
+# format. A layer that does not decode (gzip(corrupt)) has no diffID, so
+# gen-expected.sh's hash of the bytes gzip -dc gave before failing, and the
+# diff_id and media type mismatches it derives from it, are left out.
+GEN_EXPECTED=${GEN_EXPECTED:-$HERE/../../shared/fixtures/tools/gen-expected.sh}
+KEEP='["index_digests","absent_platforms","absent_blobs","mismatches","truncated_at","original_size","broken",
+  "note","image_names","gzip_members","gzip_stream_valid","inner_tar_digest","inner_tar_size","symlinks",
+  "symlink_before_target","skopeo","skopeo_copy","skopeo_oci_archive","skopeo_docker_archive","skopeo_per_image",
+  "extracted_from","symlinks_kept","streams","decompressed_digest","decompressed_size","trailing_after_tar","xz_blocks"]'
+shared_format() {
+  local rec name
+  for rec in "$@"; do
+    name=$(basename "$rec" .expected.json)
+    rm -rf "$WORK/real/$name" && mkdir -p "$WORK/real/$name"
+    cp -a "$(dirname "$rec")/$name" "$WORK/real/$name/"
+    (cd "$WORK/real" && bash "$GEN_EXPECTED" "$name" "$name" >/dev/null)
+    jq --slurpfile old "$rec" --argjson keep "$KEEP" '
+      del(.tools, .cross_check)
+      | .images |= map(
+          (any(.layers[]; .compression | endswith("(corrupt)"))) as $corrupt
+          | .layers |= map(if .compression | endswith("(corrupt)") then .diff_id = null | .uncompressed_size = null else . end)
+          | .problems |= map(select($corrupt and (.kind == "media_type_mismatch" or .kind == "diff_id_mismatch") | not)))
+      | if any(.images[].layers[]; .compression | endswith("(corrupt)")) then .notes += ["a layer that does not decode (gzip(corrupt)) has no diff_id and no uncompressed_size, and so no diff_id_mismatch; its bytes are gzip (magic), so no media_type_mismatch either: corrupt_compression says it"] else . end
+      + ($old[0] | with_entries(select(.key as $k | $keep | index($k))))
+      | if ($old[0].container // "" | test("^tar[+](bzip2|xz)$")) then .container = $old[0].container else . end' \
+      "$WORK/real/$name/expected.json" >"$rec.new"
+    mv "$rec.new" "$rec"
+  done
+}
+
 # ------------------------------------------------- 1. source image (umoci)
 SRC=$WORK/src
 umoci init --layout "$SRC"
@@ -202,10 +206,30 @@ umoci gc --layout "$SRC"
 # ------------------------------------------------------- 2. skopeo outputs
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-gzip":v1
 "${SKOPEO[@]}" copy -q --dest-compress-format zstd --dest-compress oci:"$SRC":v1 oci:"$OUT/oci-zstd":v1
+# The ref names skopeo and podman write are whole references, with domain,
+# port and tag (issue 11 #1): one image under two of them.
+"${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-refnames":localhost/tiny:v1
+"${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci:"$OUT/oci-refnames":registry.example.com:5000/team/tiny:1.0
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 oci-archive:"$OUT/oci-archive.tar":v1
 "${SKOPEO[@]}" copy -q oci:"$SRC":v1 docker-archive:"$OUT/docker-archive.tar":tardigest/fixture:v1
 gzip -n -9 -c "$OUT/docker-archive.tar" >"$OUT/docker-archive.tar.gz"
 zstd -q -19 -c "$OUT/docker-archive.tar" >"$OUT/docker-archive.tar.zst"
+# Whole-archive bzip2 and xz (docker load accepts both), single stream ...
+bzip2 -9 -c "$OUT/docker-archive.tar" >"$OUT/docker-archive.tar.bz2"
+xz -9 -c "$OUT/docker-archive.tar" >"$OUT/docker-archive.tar.xz"
+# ... and multi-stream: two complete streams back to back, split mid-entry at
+# byte SPLIT (what pbzip2 writes for inputs over its block size, and what
+# `cat a.xz b.xz` gives); the xz one mixes checks (crc32, then sha256) and its
+# first stream has 4 KiB blocks (several blocks per stream).
+SPLIT=20000
+{ head -c "$SPLIT" "$OUT/docker-archive.tar" | bzip2 -9 -c
+  tail -c +"$((SPLIT + 1))" "$OUT/docker-archive.tar" | bzip2 -9 -c; } >"$OUT/docker-archive-multistream.tar.bz2"
+{ head -c "$SPLIT" "$OUT/docker-archive.tar" | xz -9 -c --check=crc32 --block-size=4KiB
+  tail -c +"$((SPLIT + 1))" "$OUT/docker-archive.tar" | xz -9 -c --check=sha256; } >"$OUT/docker-archive-multistream.tar.xz"
+# pixz in its default tar mode: CRC32, and after the tar's end-of-archive
+# marker one more xz block holding pixz's file index (so the decompressed
+# stream is the tar followed by index bytes, not the tar alone).
+pixz -9 <"$OUT/docker-archive.tar" >"$OUT/docker-archive-pixz.tar.xz"
 
 # Unpacked docker-archive: source of the uncompressed layers and config for
 # the hand-built fixtures.
@@ -494,6 +518,13 @@ for name in oci-gzip oci-zstd; do
     "$(skopeo_json "oci:$OUT/$name:v1" "$id" "$md")"
 done
 
+# oci-refnames (directory): one manifest listed twice, under two ref names
+md=$(jq -r '.manifests[0].digest' "$OUT/oci-refnames/index.json")
+img=$(oci_image_json "$OUT/oci-refnames" "$md" '[]' '["localhost/tiny:v1","registry.example.com:5000/team/tiny:1.0"]' "")
+write_expected oci-refnames directory oci-layout "[$img]" "$NONE" "$NONE" \
+  "$(skopeo_json "oci:$OUT/oci-refnames:localhost/tiny:v1" "$(jq -r .image_id <<<"$img")" "$md")" \
+  '{"note":"skopeo copy oci:src:v1 oci:oci-refnames:REF for REF = localhost/tiny:v1 and registry.example.com:5000/team/tiny:1.0: index.json lists the one manifest twice, each ref name a whole reference"}'
+
 # oci-archive.tar and oci-archive-pigz.tar
 for name in oci-archive.tar oci-archive-pigz.tar; do
   X=$WORK/x-$name
@@ -525,6 +556,27 @@ for c in gz:tar+gzip zst:tar+zstd; do
     "$(jq -n --arg d "sha256:$(sha "$OUT/docker-archive.tar")" --argjson s "$(fsize "$OUT/docker-archive.tar")" \
       '{inner_tar_digest:$d, inner_tar_size:$s}')"
 done
+# bzip2 / xz: the same image; `streams` = complete compressed streams in the
+# file, `decompressed_*` = the whole decompressed output (bzip2 -dc / xz -dc),
+# which for pixz is longer than the tar (its index block follows the tar).
+for f in docker-archive.tar.bz2:tar+bzip2:1 docker-archive-multistream.tar.bz2:tar+bzip2:2 \
+  docker-archive.tar.xz:tar+xz:1 docker-archive-multistream.tar.xz:tar+xz:2 docker-archive-pixz.tar.xz:tar+xz:1; do
+  IFS=: read -r name cont streams <<<"$f"
+  case $cont in tar+bzip2) bzip2 -dc "$OUT/$name" >"$WORK/whole.out" ;; tar+xz) xz -dc "$OUT/$name" >"$WORK/whole.out" ;; esac
+  head -c "$(fsize "$OUT/docker-archive.tar")" "$WORK/whole.out" | cmp -s - "$OUT/docker-archive.tar"
+  xzinfo='{}'
+  if [[ $cont == tar+xz ]]; then
+    [[ $(xz --robot -l "$OUT/$name" | awk '$1=="totals"{print $2}') == "$streams" ]]
+    xzinfo=$(xz --robot -l "$OUT/$name" | awk '$1=="totals"{print $3}' | jq -R '{xz_blocks:tonumber}')
+  fi
+  write_expected "$name" "$cont" docker-archive "[$DA_IMG]" "$NONE" "$NONE" \
+    "$(skopeo_json "docker-archive:$OUT/$name" "$IMAGE_ID" "")" \
+    "$(jq -n --arg d "sha256:$(sha "$OUT/docker-archive.tar")" --argjson s "$(fsize "$OUT/docker-archive.tar")" \
+      --argjson n "$streams" --arg wd "sha256:$(sha "$WORK/whole.out")" --argjson ws "$(fsize "$WORK/whole.out")" \
+      --argjson x "$xzinfo" \
+      '{inner_tar_digest:$d, inner_tar_size:$s, streams:$n, decompressed_digest:$wd, decompressed_size:$ws,
+        trailing_after_tar:($ws - $s)} + $x')"
+done
 
 # multi-image.tar
 IMG_A=$(image_json '["tardigest/fixture:v1"]' '[]' "$M/$(sha "$DA_CFG").json" "" "" \
@@ -545,6 +597,23 @@ write_expected docker25.tar tar docker-archive+oci-layout "[$D25_IMG]" "$NONE" "
      --argjson u "$(for f in "$D25"/blobs/sha256/*; do h=$(basename "$f"); case $h in "$D1"|"$D2"|"$D3"|"$D25M"|"$(sha "$DA_CFG")") ;; *) echo "\"sha256:$h\"";; esac; done | jq -s 'sort')" \
      '{skopeo_oci_archive:$o, unreferenced_blobs:$u,
        note:"skopeo (docker-archive:) synthesises a v2s2 manifest from manifest.json, so its raw_manifest_digest differs from the stored Docker-made OCI manifest; read as oci-archive: it returns the stored manifest", image_names:["docker.io/library/fixture:v1"]}')"
+
+# Extracted docker save (`tar -xf` into a directory): read like the tar.
+# skopeo 1.9 has no transport for a docker-archive directory; for docker25
+# the directory is also an OCI layout, so `oci:` gives a second opinion.
+for src in docker-archive docker25; do
+  X=$OUT/$src-extracted
+  mkdir -p "$X"
+  tar -xf "$OUT/$src.tar" -C "$X"
+  find "$X" -type f -exec chmod 644 {} +
+  find "$X" -type d -exec chmod 755 {} +
+done
+write_expected docker-archive-extracted directory docker-archive "[$DA_IMG]" "$NONE" "$NONE" \
+  "$(skopeo_json "docker-archive:$OUT/docker-archive-extracted" "$IMAGE_ID" "")" \
+  '{"extracted_from":"docker-archive.tar","symlinks_kept":true,"note":"tar -xf of docker-archive.tar; each <v1id>/layer.tar is a relative symlink ../<diffID>.tar; file modes normalised to 0644 (git keeps no 0444)"}'
+write_expected docker25-extracted directory docker-archive+oci-layout "[$D25_IMG]" "$NONE" "$NONE" \
+  "$(skopeo_json "oci:$OUT/docker25-extracted:v1" "$IMAGE_ID" "sha256:$D25M")" \
+  '{"extracted_from":"docker25.tar","image_names":["docker.io/library/fixture:v1"]}'
 
 # containerd-multiplatform.tar
 CT_IMG=$(oci_image_json "$CT" "$AMD_MD" '["fixture-multi:v1"]' '["v1"]' linux/amd64)
@@ -595,6 +664,26 @@ write_expected oci-gzip-flipped directory oci-layout "[$IMG]" "$NONE" "$NONE" \
        --argjson gz "$(if gzip -t "$OGF_BLOB" 2>/dev/null; then echo true; else echo false; fi)" \
      '{expect:"mismatch", broken:("byte " + ($off|tostring) + " of the first gzip layer blob xor 0xff; blob file keeps its old name"),
        gzip_stream_valid:$gz, mismatches:[{what:"layer_digest",layer:0,claimed:$c,actual:$a}]}')"
+
+# archives-new/ keeps, same schema, the one fixture tardigest reads only
+# with --max-expansion-ratio raised (its README says why): TestFixtures
+# reads archives/ with the default limits.
+NEW=$HERE/archives-new
+mkdir -p "$NEW"
+find "$NEW" -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+printf '* -text\n' >"$NEW/.gitattributes"
+for f in docker-archive-multistream.tar.xz; do
+  mv "$OUT/$f" "$OUT/$f.expected.json" "$NEW/"
+done
+
+# ------------------------------------- 9. the shared expected.json format
+# Every record above is merged into the format of the shared fixtures
+# (shared/fixtures/README.md), computed by their gen-expected.sh from the
+# same archive with sha256sum, gzip, zstd, tar and jq: the tests read both
+# corpora with one harness. The records' own checked values (mismatches,
+# absent platforms, index digests, truncation) and skopeo's answers are
+# kept beside the shared fields.
+shared_format $(ls "$OUT"/*.expected.json | grep -v '/skopeo-dir-') "$NEW"/*.expected.json
 
 echo "gen-archives.sh: wrote fixtures to $OUT"
 (cd "$OUT" && du -sh --apparent-size -- * | sort -k2)

@@ -60,8 +60,20 @@ unreadable, malformed, unsupported or over a limit, 130 interrupted.`,
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
 	}
+	// urfave/cli v2 keeps the version printer in a package variable, not
+	// on the App; the app that runs sets it.
+	cli.VersionPrinter = printVersion
 	return app
 }
+
+// hintError is an error with a hint for the user, printed on its own
+// line after it.
+type hintError struct {
+	error
+	hint string
+}
+
+func (e hintError) Unwrap() error { return e.error }
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
@@ -96,7 +108,10 @@ func exitCodeFor(err error) int {
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env env) int {
 	app := newApp(stdin, stdout, stderr, env)
-	err := app.RunContext(ctx, args)
+	args, err := flagsFirst(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -104,7 +119,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee exitError
 	if !errors.As(err, &ee) {
 		fmt.Fprintf(stderr, "tardigest: error: %s\n", strings.TrimSpace(err.Error()))
+		var he hintError
 		switch {
+		case errors.As(err, &he):
+			fmt.Fprintf(stderr, "tardigest: hint: %s\n", he.hint)
 		case errors.Is(err, tarball.ErrNoImage):
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
 		case code == exitUsage:
@@ -127,5 +145,3 @@ func version() string {
 func printVersion(c *cli.Context) {
 	fmt.Fprintf(c.App.Writer, "%s version %s\ngzip: %s\n", c.App.Name, c.App.Version, layer.GzipDecoder)
 }
-
-func init() { cli.VersionPrinter = printVersion }

@@ -14,9 +14,10 @@ import (
 func TestDependencyDirection(t *testing.T) {
 	const mod = "github.com/tardigest/tardigest/"
 	allowed := map[string][]string{
-		"layer":         {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
-		"tarball":       {mod + "layer", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
-		"report":        {mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest"},
+		"layer":         {mod + "internal/count", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest", "github.com/ulikunitz/xz/lzma"},
+		"layer/tree":    {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
+		"tarball":       {mod + "layer", mod + "layer/tree", mod + "internal/count", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
+		"report":        {mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest"},
 		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3"},
 	}
 	for dir, allow := range allowed {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,39 +23,61 @@ func imagesCommand(e env) *cli.Command {
 		Usage:     "list the images in an archive, as docker images does",
 		ArgsUsage: "ARCHIVE",
 		Description: `One row per tag: REPOSITORY, TAG, IMAGE ID (the config digest), CREATED and
-SIZE (the layers uncompressed). --digests adds the manifest digest where the
-archive stores one that can be the registry's, and <none> where it cannot
-(--output json says why).
+SIZE (the layers uncompressed), and PLATFORM when the images are of several.
+--digests adds the manifest digest where the archive stores one that can be
+the registry's, and <none> where it cannot (--output json says why).
+--image and --platform keep the rows of the images they name.
+
+--format runs a Go template once per row, with docker's fields: {{.ID}},
+{{.Repository}}, {{.Tag}}, {{.Digest}}, {{.CreatedSince}}, {{.CreatedAt}},
+{{.Size}}, and {{.Platform}}. "table TEMPLATE" adds a header, "json" prints
+one JSON object per row.
 
 Examples:
    tardigest images image.tar
    tardigest images --digests --no-trunc oci-dir/
-   tardigest images --format '{{.Repository}}:{{.Tag}} {{.ImageID}}' image.tar`,
+   tardigest images --format '{{.Repository}}:{{.Tag}} {{.ID}}' image.tar
+   tardigest images --format 'table {{.Repository}}\t{{.Tag}}\t{{.Platform}}' multi.tar
+   tardigest images --format json image.tar
+   tardigest images --digests --platform linux/arm64 skopeo-dir/`,
 		Flags: flags(outputFlags(), tableFlags(&cli.BoolFlag{Name: "digests", Usage: "show manifest digests"}), readFlags()),
 		Action: func(c *cli.Context) error {
 			output, err := outputMode(c)
 			if err != nil {
 				return err
 			}
-			res, _, image, err := load(c, e)
+			res, _, err := read(c, e)
 			if err != nil {
 				return err
 			}
-			rows := report.ImageRows(res)
-			if image >= 0 {
-				var keep []report.ImageRow
-				for _, r := range rows {
-					if r.Image == image {
-						keep = append(keep, r)
-					}
-				}
-				rows = keep
+			rows, err := imageRows(c, res)
+			if err != nil {
+				return err
 			}
-			return writeRows(c, output, rows, func() error {
-				return report.Images(c.App.Writer, rows, tableOptions(c, e))
-			})
+			opts := tableOptions(c, e)
+			return writeRows(c, output, rows,
+				func() error { return report.Images(c.App.Writer, rows, opts) },
+				func() error { return report.ImagesTemplate(c.App.Writer, c.String("format"), rows, opts) })
 		},
 	}
+}
+
+// imageRows are the rows of the images table: of the image --image
+// names, of the images of --platform, or of every image.
+func imageRows(c *cli.Context, res *tarball.Result) ([]report.ImageRow, error) {
+	rows := report.ImageRows(res)
+	ref, platform := c.String("image"), c.String("platform")
+	if ref != "" {
+		image, err := selectImage(c, res)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(rows, func(r report.ImageRow) bool { return r.Image != image }), nil
+	}
+	if platform != "" {
+		rows = slices.DeleteFunc(rows, func(r report.ImageRow) bool { return !tarball.PlatformMatches(platform, r.Platform) })
+	}
+	return rows, nil
 }
 
 func historyCommand(e env) *cli.Command {
@@ -63,12 +87,18 @@ func historyCommand(e env) *cli.Command {
 		ArgsUsage: "ARCHIVE",
 		Description: `Newest first. Entries that made a layer show its uncompressed SIZE and
 DIFF ID; empty_layer entries show 0B. An archive with several images needs
---image.
+--image or --platform.
+
+--format runs a Go template once per row, with docker's fields: {{.ID}},
+{{.CreatedSince}}, {{.CreatedAt}}, {{.CreatedBy}}, {{.Size}}, {{.Comment}},
+and the layer's {{.DiffID}}. "table TEMPLATE" adds a header, "json" prints
+one JSON object per row.
 
 Examples:
    tardigest history image.tar
    tardigest history --image busybox:latest --no-trunc multi.tar
-   tardigest history --format '{{range .}}{{.DiffID}}{{"\n"}}{{end}}' image.tar`,
+   tardigest history --no-trunc --format '{{.DiffID}}' image.tar
+   tardigest history --platform linux/arm64 skopeo-dir/`,
 		Flags: flags(outputFlags(), tableFlags(), readFlags()),
 		Action: func(c *cli.Context) error {
 			output, err := outputMode(c)
@@ -83,9 +113,10 @@ Examples:
 				return err
 			}
 			rows := report.HistoryRows(res.Images[image])
-			return writeRows(c, output, rows, func() error {
-				return report.History(c.App.Writer, rows, tableOptions(c, e))
-			})
+			opts := tableOptions(c, e)
+			return writeRows(c, output, rows,
+				func() error { return report.History(c.App.Writer, rows, opts) },
+				func() error { return report.HistoryTemplate(c.App.Writer, c.String("format"), rows, opts) })
 		},
 	}
 }
@@ -110,7 +141,17 @@ and exits 1. It never makes one up.
 Examples:
    tardigest manifest oci-dir/ | jq .layers
    tardigest manifest --image v1 oci-archive.tar | sha256sum`,
-		(*tarball.Result).ManifestBytes)
+		manifestBytes)
+}
+
+// manifestBytes is the stored manifest of image i, or an error that says
+// how to get the registry's when none is stored.
+func manifestBytes(res *tarball.Result, i int) ([]byte, error) {
+	data, err := res.ManifestBytes(i)
+	if errors.Is(err, tarball.ErrMissing) {
+		return nil, hintError{err, "capture the manifest where the registry is and use verify --against"}
+	}
+	return data, err
 }
 
 // storedCommand prints one stored document of the chosen image.
@@ -150,7 +191,11 @@ func onlyImage(res *tarball.Result, image int) (int, error) {
 	case 1:
 		return 0, nil
 	}
-	return -1, usageError{fmt.Errorf("the archive holds %d images; choose one with --image", len(res.Images))}
+	all := make([]int, len(res.Images))
+	for i := range all {
+		all[i] = i
+	}
+	return -1, chooseOne(usageError{fmt.Errorf("the archive holds %d images", len(res.Images))}, res, all)
 }
 
 func tableOptions(c *cli.Context, e env) report.TableOptions {
@@ -158,12 +203,12 @@ func tableOptions(c *cli.Context, e env) report.TableOptions {
 }
 
 // writeRows prints rows as JSON, through --format, or as a table.
-func writeRows(c *cli.Context, output string, rows any, table func() error) error {
+func writeRows(c *cli.Context, output string, rows any, table, format func() error) error {
 	switch output {
 	case "json":
 		return report.JSONValue(c.App.Writer, rows)
 	case "format":
-		return report.Template(c.App.Writer, c.String("format"), rows)
+		return format()
 	}
 	return table()
 }

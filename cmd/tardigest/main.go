@@ -1,6 +1,7 @@
 // Command tardigest inspects and verifies container image archives
 // offline: docker save tarballs of every era, OCI layouts (directories and
-// tars), whole-archive gzip or zstd, and stdin.
+// tars), skopeo dir: directories, extracted docker saves, whole-archive
+// gzip, zstd, bzip2 or xz, and stdin.
 package main
 
 import (

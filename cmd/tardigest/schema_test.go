@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/tardigest/tardigest/internal/archivetest"
+	"github.com/tardigest/tardigest/tarball"
 )
 
 // schemaDir holds the published JSON Schemas of the JSON output.
@@ -152,9 +154,18 @@ func runJSON(t *testing.T, args ...string) string {
 	code := run(context.Background(), append([]string{"tardigest"}, args...), bytes.NewReader(nil), &stdout, &stderr, testEnv)
 	out := stdout.String()
 	switch {
-	case code == exitUsage || code == exitUnreadable:
+	case code == exitUsage:
 		if out != "" {
 			t.Errorf("tardigest %s: exit %d with output on stdout", strings.Join(args, " "), code)
+		}
+		return ""
+	case code == exitUnreadable:
+		// Scripts always get JSON: the one document that says why.
+		if err := validateJSON(schemaFor[args[0]], out); err != nil {
+			t.Errorf("tardigest %s: exit 3: %v", strings.Join(args, " "), err)
+		}
+		if !strings.Contains(out, `"status": "unreadable"`) {
+			t.Errorf("tardigest %s: exit 3 without the unreadable document:\n%s", strings.Join(args, " "), out)
 		}
 		return ""
 	case code != exitOK && code != exitMismatch:
@@ -343,9 +354,16 @@ func TestSchemasRejectDrift(t *testing.T) {
 		{"unknown severity", "report.schema.json", edit(good, func(m map[string]any) {
 			m["findings"] = []any{map[string]any{"severity": "fatal", "class": "malformed", "kind": "x", "subject": "s", "image": -1, "message": "m"}}
 		}), "severity"},
+		{"unknown finding kind", "report.schema.json", edit(good, func(m map[string]any) {
+			m["findings"] = []any{map[string]any{"severity": "error", "class": "malformed", "kind": "made_up", "subject": "s", "image": -1, "message": "m"}}
+		}), "kind"},
+		{"-1 for no image", "report.schema.json", edit(good, func(m map[string]any) {
+			m["findings"] = []any{map[string]any{"severity": "info", "class": "info", "kind": "unreferenced_blobs", "subject": "blobs/", "image": -1, "message": "m"}}
+		}), "image"},
 		{"schema version", "report.schema.json", edit(good, func(m map[string]any) { m["schema_version"] = 2 }), "schema_version"},
 		{"images row unknown key", "images.schema.json", edit(rows, func(m map[string]any) { m["tags"] = []any{} }), "tags"},
 		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
+		{"images row repository starting with ':'", "images.schema.json", edit(rows, func(m map[string]any) { m["repository"] = ":localhost/tiny" }), "repository"},
 		{"images row digest and note", "images.schema.json", edit(rows, func(m map[string]any) { m["digest_note"] = "both" }), "oneOf"},
 	}
 	for _, tt := range tests {
@@ -358,5 +376,108 @@ func TestSchemasRejectDrift(t *testing.T) {
 				t.Errorf("error does not mention %q:\n%v", tt.want, err)
 			}
 		})
+	}
+}
+
+// TestSchemaFindingKinds keeps the enum of a finding's kind in
+// docs/schema/report.schema.json ($defs.findingKind) equal to the names
+// of tarball.Kinds(); -update rewrites it.
+func TestSchemaFindingKinds(t *testing.T) {
+	path := filepath.Join(schemaDir, "report.schema.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end, got := findingKindEnum(t, data)
+	var names []string
+	for _, k := range tarball.Kinds() {
+		if !slices.Contains(names, k.Name) {
+			names = append(names, k.Name)
+		}
+	}
+	slices.Sort(names)
+	if slices.Equal(got, names) {
+		return
+	}
+	if !*update {
+		t.Fatalf("the findingKind enum of %s is %v, the table of kinds has %v\n"+
+			"run: go test ./cmd/tardigest -run TestSchemaFindingKinds -update", path, got, names)
+	}
+	out := append(append(append([]byte{}, data[:start]...), kindEnumJSON(names)...), data[end:]...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// findingKindEnum finds the value of "findingKind" in the schema's text:
+// its start and end offsets and its enum.
+func findingKindEnum(t *testing.T, data []byte) (int, int, []string) {
+	t.Helper()
+	const key = `"findingKind": `
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		t.Fatalf("the report schema has no %s definition", key)
+	}
+	start := i + len(key)
+	dec := json.NewDecoder(bytes.NewReader(data[start:]))
+	var v struct {
+		Enum []string `json:"enum"`
+	}
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("findingKind: %v", err)
+	}
+	return start, start + int(dec.InputOffset()), v.Enum
+}
+
+// kindEnumJSON formats the enum as the schema writes it, wrapped.
+func kindEnumJSON(names []string) string {
+	var b strings.Builder
+	b.WriteString(`{ "enum": [`)
+	line := 0
+	for i, n := range names {
+		item := strconv.Quote(n)
+		if i < len(names)-1 {
+			item += ","
+		}
+		if line+len(item) > 76 {
+			b.WriteString("\n      ")
+			line = 0
+		} else if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(item)
+		line += len(item) + 1
+	}
+	b.WriteString("] }")
+	return b.String()
+}
+
+// TestSchemasAgreeOnUnreadable keeps the unreadable document the same in
+// the three schemas: inspect, verify, images and history write one
+// document of one shape when the archive cannot be read.
+func TestSchemasAgreeOnUnreadable(t *testing.T) {
+	var first string
+	for _, name := range []string{"report.schema.json", "images.schema.json", "history.schema.json"} {
+		data, err := os.ReadFile(filepath.Join(schemaDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct {
+			Defs map[string]map[string]any `json:"$defs"`
+		}
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		def := s.Defs["unreadable"]
+		if def == nil {
+			t.Fatalf("%s has no $defs.unreadable", name)
+		}
+		delete(def, "description")
+		b, _ := json.Marshal(def)
+		if first == "" {
+			first = string(b)
+		} else if string(b) != first {
+			t.Errorf("%s: $defs.unreadable differs from report.schema.json's:\n%s\n%s", name, b, first)
+		}
 	}
 }

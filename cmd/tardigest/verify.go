@@ -28,8 +28,15 @@ Examples:
    docker save busybox | tardigest inspect -
    tardigest inspect --output json oci-dir/ | jq '.images[].image_id'
    tardigest inspect --format '{{range .Images}}{{.ImageID}}{{"\n"}}{{end}}' image.tar`,
-		Flags:  flags(outputFlags(), readFlags()),
+		Flags:  flags(outputFlags(), reportFlags(), readFlags()),
 		Action: func(c *cli.Context) error { return runReport(c, e) },
+	}
+}
+
+// reportFlags shape the report of inspect and verify.
+func reportFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "verbose", Usage: "explain each identity in the text report"},
 	}
 }
 
@@ -47,10 +54,9 @@ Examples:
    tardigest verify --expect busybox@sha256:... containerd-save.tar
    crane manifest busybox@sha256:... > m.json     # on the connected side
    tardigest verify --against m.json --expect sha256:... docker-save.tar`,
-		Flags: flags(outputFlags(), readFlags(), []cli.Flag{
+		Flags: flags(outputFlags(), reportFlags(), readFlags(), []cli.Flag{
 			&cli.StringSliceFlag{Name: "expect", Usage: "prove the archive holds the image the registry calls `DIGEST` (or NAME@DIGEST, as docker pull prints it); repeatable"},
 			&cli.StringSliceFlag{Name: "against", Usage: "a manifest or index `FILE` captured on the connected side (crane manifest, skopeo inspect --raw); repeatable"},
-			&cli.StringFlag{Name: "platform", Usage: "`OS/ARCH[/VARIANT]` to pick from an --against index (default: the image's own)"},
 		}),
 		Action: func(c *cli.Context) error { return runReport(c, e) },
 	}
@@ -73,21 +79,21 @@ func runReport(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	doc := report.Build(res, report.Options{Command: command, Image: image, Source: src})
-	proven := true
+	doc := report.Build(res, report.Options{Command: command, Image: image, Source: src, Verbose: c.Bool("verbose")})
 	if len(expect) > 0 || len(against) > 0 {
-		var exps []tarball.Expectation
-		for _, d := range expect {
-			exps = append(exps, res.Expect(d))
-		}
 		var proof *tarball.Proof
 		if len(against) > 0 {
 			if proof, err = res.Prove(against, expect, c.String("platform"), image); err != nil {
 				return fmt.Errorf("--against %w", err)
 			}
 		}
-		proven = doc.AddProof(exps, proof)
+		doc.AddProof(res.ExpectAll(expect, proof, image), proof)
 	}
+	code := exitOK
+	if command == "verify" {
+		code = verdictCode(res, image, doc.Verdict.Status)
+	}
+	doc.Verdict.ExitCode = code
 	switch output {
 	case "json":
 		err = report.JSON(c.App.Writer, doc)
@@ -99,15 +105,24 @@ func runReport(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if command == "verify" {
-		if ferr := res.Err(image); ferr != nil {
-			return exitError{code: exitCodeFor(ferr)}
-		}
-		if !proven {
-			return exitError{code: exitMismatch}
-		}
+	if code != exitOK {
+		return exitError{code: code}
 	}
 	return nil
+}
+
+// verdictCode is the exit code of verify: that of the first error
+// found (3 when any error makes the archive unreadable, malformed or
+// over a limit), else 1 when a proof failed or nothing could be
+// verified.
+func verdictCode(res *tarball.Result, image int, status string) int {
+	if ferr := res.Err(image); ferr != nil {
+		return exitCodeFor(ferr)
+	}
+	if status != "verified" {
+		return exitMismatch
+	}
+	return exitOK
 }
 
 // proofInputs parses verify's --expect digests and reads its --against

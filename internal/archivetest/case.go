@@ -97,63 +97,8 @@ func Parse(name string, data []byte) (*Case, error) {
 		if !ok {
 			return nil, errf(i, "header line %q is not key: value", line)
 		}
-		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
-		switch key {
-		case "comment":
-			c.Comment = strings.TrimSpace(c.Comment + " " + value)
-		case "expect":
-			if !expects[value] {
-				return nil, errf(i, "expect %q: want ok, mismatch, missing, malformed, limit or unsupported", value)
-			}
-			c.Expect = value
-		case "kind":
-			c.Kinds = append(c.Kinds, value)
-		case "message":
-			c.Messages = append(c.Messages, value)
-		case "container":
-			if !containers[value] {
-				return nil, errf(i, "container %q: want tar, tar+gzip, tar+zstd, directory or raw", value)
-			}
-			c.Container = value
-		case "fatal":
-			b, err := strconv.ParseBool(value)
-			if err != nil {
-				return nil, errf(i, "fatal: %v", err)
-			}
-			c.Fatal = b
-		case "limits":
-			for _, kv := range strings.Fields(value) {
-				k, v, ok := strings.Cut(kv, "=")
-				n, err := strconv.ParseInt(v, 10, 64)
-				if !ok || err != nil || !known(LimitNames, k) {
-					return nil, errf(i, "limit %q: want one of %s =integer", kv, strings.Join(LimitNames, ", "))
-				}
-				c.Limits[k] = n
-			}
-		case "images", "max-index-nodes":
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 0 {
-				return nil, errf(i, "%s: %q is not a count", key, value)
-			}
-			if key == "images" {
-				c.Images = n
-			} else {
-				c.MaxIndexNodes = n
-			}
-		case "truncate":
-			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil {
-				return nil, errf(i, "truncate: %v", err)
-			}
-			c.Truncate, c.HasTruncate = n, true
-		case "flip":
-			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil {
-				return nil, errf(i, "flip: %v", err)
-			}
-			c.Flip = append(c.Flip, n)
-		default:
-			return nil, errf(i, "unknown header key %q", key)
+		if err := c.setHeader(strings.TrimSpace(key), strings.TrimSpace(value)); err != nil {
+			return nil, errf(i, "%v", err)
 		}
 	}
 	if c.Expect == "" {
@@ -162,6 +107,91 @@ func Parse(name string, data []byte) (*Case, error) {
 	if c.Fatal && c.Expect == "ok" {
 		return nil, fmt.Errorf("%s: fatal: true with expect: ok", name)
 	}
+	if err := c.parseSections(lines, i, errf); err != nil {
+		return nil, err
+	}
+	if c.Container == "raw" {
+		n := 0
+		for _, s := range c.Sections {
+			if !s.has("def") && !s.has("outside") {
+				n++
+			}
+		}
+		if n != 1 {
+			return nil, fmt.Errorf("%s: container raw needs exactly one written section, has %d", name, n)
+		}
+	}
+	return c, nil
+}
+
+// setHeader sets the header field key of c from its value.
+func (c *Case) setHeader(key, value string) error {
+	switch key {
+	case "comment":
+		c.Comment = strings.TrimSpace(c.Comment + " " + value)
+	case "expect":
+		if !expects[value] {
+			return fmt.Errorf("expect %q: want ok, mismatch, missing, malformed, limit or unsupported", value)
+		}
+		c.Expect = value
+	case "kind":
+		c.Kinds = append(c.Kinds, value)
+	case "message":
+		c.Messages = append(c.Messages, value)
+	case "container":
+		if !containers[value] {
+			return fmt.Errorf("container %q: want tar, tar+gzip, tar+zstd, directory or raw", value)
+		}
+		c.Container = value
+	case "fatal":
+		b, err := strconv.ParseBool(value)
+		if err != nil {
+			return fmt.Errorf("fatal: %v", err)
+		}
+		c.Fatal = b
+	case "limits":
+		return c.setLimits(value)
+	case "images", "max-index-nodes":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s: %q is not a count", key, value)
+		}
+		if key == "images" {
+			c.Images = n
+		} else {
+			c.MaxIndexNodes = n
+		}
+	case "truncate", "flip":
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %v", key, err)
+		}
+		if key == "truncate" {
+			c.Truncate, c.HasTruncate = n, true
+		} else {
+			c.Flip = append(c.Flip, n)
+		}
+	default:
+		return fmt.Errorf("unknown header key %q", key)
+	}
+	return nil
+}
+
+// setLimits reads a limits: line, name=value pairs.
+func (c *Case) setLimits(value string) error {
+	for _, kv := range strings.Fields(value) {
+		k, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || !known(LimitNames, k) {
+			return fmt.Errorf("limit %q: want one of %s =integer", kv, strings.Join(LimitNames, ", "))
+		}
+		c.Limits[k] = n
+	}
+	return nil
+}
+
+// parseSections reads the sections of a case, from lines[i] on.
+func (c *Case) parseSections(lines []string, i int, errf func(int, string, ...any) error) error {
 	var cur *Section
 	var body bytes.Buffer
 	flush := func() {
@@ -180,24 +210,13 @@ func Parse(name string, data []byte) (*Case, error) {
 		flush()
 		s, err := parseSectionLine(line)
 		if err != nil {
-			return nil, errf(i, "%v", err)
+			return errf(i, "%v", err)
 		}
 		s.Line = i + 1
 		cur = s
 	}
 	flush()
-	if c.Container == "raw" {
-		n := 0
-		for _, s := range c.Sections {
-			if !s.has("def") && !s.has("outside") {
-				n++
-			}
-		}
-		if n != 1 {
-			return nil, fmt.Errorf("%s: container raw needs exactly one written section, has %d", name, n)
-		}
-	}
-	return c, nil
+	return nil
 }
 
 func known(list []string, s string) bool {

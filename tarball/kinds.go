@@ -1,0 +1,123 @@
+package tarball
+
+// A Kind is one kind of Finding: its stable name (Finding.Kind, the JSON
+// "kind"), its severity, the class of its error and what it means. Every
+// finding tardigest makes is of a kind declared below; docs/findings.md
+// and the "kind" enum of docs/schema/report.schema.json are generated
+// from this table.
+type Kind struct {
+	// Name is the stable identifier, such as "diff_id_mismatch". Two
+	// kinds share a name only where one condition is an error in one
+	// place and a warning in another; their severities then differ.
+	Name string
+	// Severity is the severity of every finding of the kind.
+	Severity Severity
+	// Class is the class of an error finding's Err (ErrMismatch,
+	// ErrMissing, ...), nil for warnings and info. When FromCause is set,
+	// the class of the error that caused the finding wins (a document over
+	// its size cap is ErrLimit), and Class is that of a cause with none.
+	Class     error
+	FromCause bool
+	// Meaning says in one line when a finding of the kind is made.
+	Meaning string
+}
+
+// The kinds of finding, grouped by what they are about.
+var (
+	// Entries of the archive.
+	kindDuplicateEntry  = Kind{"duplicate_entry", SeverityError, ErrMalformed, false, "an entry name appears more than once; tools disagree on which copy wins"}
+	kindBadEntryName    = Kind{"bad_entry_name", SeverityError, ErrMalformed, true, "an entry name is absolute, leaves the archive, holds an invalid character or is not clean"}
+	kindBadLink         = Kind{"bad_link", SeverityError, ErrMalformed, true, "a link's target is empty, absolute or leaves the archive"}
+	kindSymlinkInLayout = Kind{"symlink_in_layout", SeverityError, ErrMalformed, false, "a layout directory holds a symlink, which is never followed"}
+	kindBadEntry        = Kind{"bad_entry", SeverityError, ErrMalformed, true, "a blob a descriptor names is a directory, not a regular file, or a link loop"}
+	kindBlobIsLink      = Kind{"blob_is_link", SeverityError, ErrMalformed, false, "a layout blob is a link; layout blobs must be files"}
+	kindNoEndMarker     = Kind{"no_end_marker", SeverityWarning, nil, false, "the tar ends at an entry boundary without its end-of-archive marker: it may have been cut short"}
+
+	// The documents of the layouts.
+	kindInvalidJSON       = Kind{"invalid_json", SeverityError, ErrMalformed, true, "a JSON document (oci-layout, index.json, manifest.json, repositories, a config, manifest or v1 json) does not parse, or is over its size cap"}
+	kindMissingOCILayout  = Kind{"missing_oci_layout", SeverityWarning, nil, false, "index.json without an oci-layout file"}
+	kindUnsupportedLayout = Kind{"unsupported_layout", SeverityError, ErrUnsupported, false, "oci-layout names an imageLayoutVersion other than 1.0.0"}
+	kindSkopeoVersion     = Kind{"skopeo_dir_version", SeverityWarning, nil, false, "a skopeo dir: layout has no version file, or one skopeo does not write"}
+	kindNullIndex         = Kind{"null_index", SeverityInfo, nil, false, "index.json lists no manifests (Docker 25.0.0 writes null) and manifest.json describes the images"}
+	kindInvalidIndex      = Kind{"invalid_index", SeverityError, ErrMalformed, false, "index.json has no manifests array, and there is no manifest.json"}
+	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
+	kindInvalidManifest   = Kind{"invalid_manifest", SeverityError, ErrMalformed, true, "manifest.json is JSON but not an array of image entries"}
+	kindLowercaseKeys     = Kind{"lowercase_keys", SeverityInfo, nil, false, "manifest.json uses lower-case keys, as Jib writes them"}
+	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, false, "the archive holds no image, or its metadata lists none"}
+
+	// Descriptors and the blobs they name.
+	kindBadDigest          = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
+	kindBadSize            = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
+	kindMissingBlob        = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
+	kindMissingForeignBlob = Kind{"missing_blob", SeverityWarning, nil, false, "a non-distributable layer's blob is not in the archive; its urls are never fetched"}
+	kindDigestMismatch     = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
+	kindSizeMismatch       = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
+	kindMediaTypeMismatch  = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
+	kindMediaTypeDiffers   = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
+	kindForeignLayer       = Kind{"foreign_layer", SeverityWarning, nil, false, "a non-distributable layer is not in the archive and cannot be checked offline"}
+
+	// The walk of index.json.
+	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
+	kindRepeatedDescriptor = Kind{"repeated_descriptor", SeverityWarning, nil, false, "an index lists a digest it listed before, under no new name; the repeat is not walked again"}
+	kindSeveralNames       = Kind{"several_names", SeverityInfo, nil, false, "index.json lists one image under several names (tags), as docker save of two tags of one image does"}
+	kindUnknownBlob        = Kind{"unknown_blob", SeverityError, ErrMalformed, true, "an index entry's blob is neither an image index nor an image manifest (schema 1 is unsupported)"}
+	kindIndexCycle         = Kind{"index_cycle", SeverityError, ErrMalformed, false, "an index contains itself"}
+	kindIndexTooDeep       = Kind{"index_too_deep", SeverityError, ErrLimit, false, "indexes nest deeper than the max-index-depth limit"}
+	kindIndexTooLarge      = Kind{"index_too_large", SeverityError, ErrLimit, false, "walking the indexes takes more steps than the max-entries limit"}
+
+	// manifest.json and its agreement with index.json.
+	kindDuplicateTag          = Kind{"duplicate_tag", SeverityError, ErrMalformed, false, "two images of manifest.json claim the same tag"}
+	kindNotInIndex            = Kind{"not_in_index", SeverityWarning, nil, false, "an image of manifest.json is not in index.json (moby #51389)"}
+	kindIndexManifestDisagree = Kind{"index_manifest_disagree", SeverityError, ErrMismatch, false, "manifest.json and index.json name the same tag for different images"}
+
+	// Archives written before Docker 1.10.
+	kindUnverifiable = Kind{"unverifiable", SeverityWarning, nil, false, "the archive predates Docker 1.10: no config and no manifest claim any digest"}
+	kindBadV1ID      = Kind{"bad_v1_id", SeverityError, ErrMalformed, false, "a legacy layer ID is not 64 hex characters"}
+	kindV1ChainLoop  = Kind{"v1_chain_loop", SeverityError, ErrMalformed, false, "a legacy parent chain loops"}
+
+	// Configs and layers.
+	kindNoRootFS            = Kind{"no_rootfs", SeverityError, ErrMalformed, false, "an image config has no rootfs.diff_ids"}
+	kindLayerCountMismatch  = Kind{"layer_count_mismatch", SeverityError, ErrMismatch, false, "the config lists another number of diffIDs than the image has layers"}
+	kindDiffIDMismatch      = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
+	kindLayerSourcesUnknown = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
+	kindCorruptCompression  = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip or zstd stream does not decode"}
+	kindLimitExceeded       = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, expansion ratio, zstd window)"}
+	kindHistoryMismatch     = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+
+	// Files under blobs/.
+	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
+	kindUnexpectedBlobType = Kind{"unexpected_blob_type", SeverityWarning, nil, false, "an unreferenced file under blobs/ is not a regular file"}
+	kindUnreferencedBlobs  = Kind{"unreferenced_blobs", SeverityInfo, nil, false, "blobs are referenced by nothing"}
+)
+
+// kinds is the table of every Kind, in the order of the block above.
+var kinds = []Kind{
+	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink, kindNoEndMarker,
+	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindSkopeoVersion, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
+	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
+	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
+	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,
+	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
+	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree,
+	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
+	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
+	kindLimitExceeded, kindHistoryMismatch,
+	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
+}
+
+// Kinds returns every kind of finding tardigest makes, in the order of
+// its documentation.
+func Kinds() []Kind { return append([]Kind(nil), kinds...) }
+
+// ClassName is the name of the class of the kind's findings: mismatch,
+// missing, malformed, limit or unsupported, "info" for warnings and info.
+func (k Kind) ClassName() string { return className(k.Class) }
+
+// causedBy is k for a finding caused by err: when k takes its class from
+// the cause, err's class, if it has one, replaces k's.
+func (k Kind) causedBy(err error) Kind {
+	if _, c := ClassOf(err); k.FromCause && c != nil {
+		k.Class = c
+	}
+	return k
+}
