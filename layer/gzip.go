@@ -24,8 +24,8 @@ type gzipSource interface {
 	io.Reader
 	Peek(n int) ([]byte, error)
 	Discard(n int) (int, error)
-	// Buffered is how many bytes Peek gives without reading (at least
-	// one, unless at the end), Size the most it ever gives.
+	// Buffered is how many bytes Peek gives without reading more, Size
+	// the most it ever gives.
 	Buffered() int
 	Size() int
 }
