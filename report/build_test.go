@@ -185,3 +185,42 @@ func TestTextWordsHints(t *testing.T) {
 		t.Errorf("the JSON names no flag and parses (%v):\n%s", err, j.String())
 	}
 }
+
+// TestVerdictSaysArtifact: an archive whose images are artifacts
+// verifies, and its verdict says what was not checked.
+func TestVerdictSaysArtifact(t *testing.T) {
+	res := twoImages()
+	res.Findings = nil
+	res.Images[0].Artifact = true
+	tests := []struct {
+		image int
+		want  string
+	}{
+		{0, "verified: every claim checked matched (0 warnings); 1 artifact is not an image: only the digests and sizes of its blobs were checked, not what they hold"},
+		{1, "verified: every claim checked matched (0 warnings)"},
+		{-1, "verified: every claim checked matched (0 warnings); 1 artifact is not an image: only the digests and sizes of its blobs were checked"},
+	}
+	for _, tt := range tests {
+		if got := Build(res, Options{Command: "verify", Image: tt.image}).Verdict.Message; got != tt.want {
+			t.Errorf("image %d: verdict %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}
+
+// TestJSONStreamsImages: the document written image by image is byte for
+// byte the one encoding/json writes whole.
+func TestJSONStreamsImages(t *testing.T) {
+	for _, res := range []*tarball.Result{twoImages(), evilResult(), {}} {
+		doc := Build(res, Options{Command: "inspect", Image: -1, Source: `a "images": [] b`})
+		var got, want bytes.Buffer
+		if err := JSON(&got, doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := JSONValue(&want, doc); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+		}
+	}
+}

@@ -22,9 +22,26 @@ var templateFuncs = template.FuncMap{
 	"lower": strings.ToLower,
 }
 
+// jsonString is a template's json: the data read exact (escapeActions
+// leaves json's arguments alone), and what JSON leaves raw (bidi
+// controls) written as JSON escapes, which read back the same.
 func jsonString(v any) (string, error) {
 	b, err := marshalJSON(v)
-	return string(b), err
+	return Escape(string(b)), err
+}
+
+// parseTemplate parses a --format template with templateFuncs, and makes
+// every archive string it prints come out escaped (escapeActions).
+func parseTemplate(text string) (*template.Template, error) {
+	t, err := template.New("format").Funcs(templateFuncs).Funcs(template.FuncMap{
+		escapeDataFunc:   escapeData,
+		escapeOutputFunc: escapeOutput,
+	}).Parse(text)
+	if err != nil {
+		return nil, &TemplateError{Err: err}
+	}
+	escapeActions(t)
+	return t, nil
 }
 
 // marshalJSON is json.Marshal without escaping <, > and &.
@@ -42,9 +59,9 @@ func marshalJSON(v any) ([]byte, error) {
 // verify's --format), with templateFuncs, and ends the output with a
 // newline.
 func Template(w io.Writer, text string, data any) error {
-	t, err := template.New("format").Funcs(templateFuncs).Parse(text)
+	t, err := parseTemplate(text)
 	if err != nil {
-		return &TemplateError{Err: err}
+		return err
 	}
 	var sb strings.Builder
 	if err := t.Execute(&sb, data); err != nil {
@@ -111,9 +128,9 @@ func rowTemplate(w io.Writer, format string, header map[string]string, rows []an
 		text = "{{json .}}"
 	}
 	text = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(strings.Trim(text, " "))
-	t, err := template.New("format").Funcs(templateFuncs).Parse(text)
+	t, err := parseTemplate(text)
 	if err != nil {
-		return &TemplateError{Err: err}
+		return err
 	}
 	var body bytes.Buffer
 	for _, r := range rows {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -157,14 +158,47 @@ func verdict(doc *Document, command string) (string, string) {
 		if e > 0 {
 			return "inspected", fmt.Sprintf("%s, %s; run verify to fail on them", plural(e, "error"), plural(w, "warning"))
 		}
-		return "inspected", fmt.Sprintf("no errors, %s", plural(w, "warning"))
+		return "inspected", fmt.Sprintf("no errors, %s%s", plural(w, "warning"), artifactNote(doc.Images))
 	case e > 0:
 		return "failed", fmt.Sprintf("FAILED: %s, %s", plural(e, "error"), plural(w, "warning"))
 	case doc.unverifiable:
 		return "unverifiable", fmt.Sprintf("NOT VERIFIED: the archive claims no digest (no config, no manifest), so nothing could be checked; "+
 			"the digests above are computed, not verified (%s)", plural(w, "warning"))
 	}
-	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)", plural(w, "warning"))
+	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)%s", plural(w, "warning"), artifactNote(doc.Images))
+}
+
+// artifactNote says, after a verdict, which of the images shown are not
+// images at all: the digests and sizes of their blobs were checked, not
+// what the blobs hold, and the verdict must not claim more.
+func artifactNote(images []*tarball.Image) string {
+	n := 0
+	for _, img := range images {
+		if img.Artifact {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case n == len(images):
+		return fmt.Sprintf("; %s not an image: only the digests and sizes of %s blobs were checked, not what they hold", isAre(n, "artifact"), itsTheir(n))
+	}
+	return fmt.Sprintf("; %s not an image: only the digests and sizes of %s blobs were checked", isAre(n, "artifact"), itsTheir(n))
+}
+
+func isAre(n int, word string) string {
+	if n == 1 {
+		return "1 " + word + " is"
+	}
+	return fmt.Sprintf("%d %ss are", n, word)
+}
+
+func itsTheir(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
 }
 
 func plural(n int, word string) string {
@@ -174,8 +208,48 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// JSON writes doc as indented JSON followed by one newline.
-func JSON(w io.Writer, doc *Document) error { return JSONValue(w, doc) }
+// JSON writes doc as indented JSON followed by one newline. The images
+// are encoded one at a time into w, so the output of an archive with many
+// images is never held in memory whole: inspect -o json needs no more
+// memory than verify.
+func JSON(w io.Writer, doc *Document) error {
+	shell := *doc
+	shell.Images = []*tarball.Image{}
+	var head bytes.Buffer
+	if err := JSONValue(&head, &shell); err != nil {
+		return err
+	}
+	b := head.Bytes()
+	// The first line that opens the images key at the top level: no
+	// string before it can hold it, as encoded quotes are escaped.
+	key := []byte("\n  \"images\": []")
+	i := bytes.Index(b, key)
+	if i < 0 || len(doc.Images) == 0 {
+		_, err := w.Write(b)
+		return err
+	}
+	ew := &errWriter{w: w}
+	ew.Write(b[:i+len(key)-1])
+	var one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	for k, img := range doc.Images {
+		sep := ",\n    "
+		if k == 0 {
+			sep = "\n    "
+		}
+		ew.Write([]byte(sep))
+		one.Reset()
+		if err := enc.Encode(img); err != nil {
+			return err
+		}
+		ew.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	ew.Write([]byte("\n  ]"))
+	ew.Write(b[i+len(key):])
+	return ew.err
+}
 
 // JSONValue writes any value as indented JSON followed by one newline,
 // for the table commands' --output json.

@@ -135,7 +135,7 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 	}
 	fmt.Fprintln(tw, head+"IMAGE ID\tCREATED\tSIZE")
 	for _, r := range rows {
-		line := r.Repository + "\t" + r.Tag + "\t"
+		line := Escape(r.Repository) + "\t" + Escape(r.Tag) + "\t"
 		if opts.Digests {
 			d := "<none>"
 			if r.Digest != "" {
@@ -144,9 +144,9 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 			line += d + "\t"
 		}
 		if platforms {
-			line += cmp.Or(r.Platform, "-") + "\t"
+			line += Escape(cmp.Or(r.Platform, "-")) + "\t"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, shortID(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), HumanSize(r.Size))
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, Escape(shortID(r.ImageID, opts.NoTrunc)), since(r.Created, opts.Now), HumanSize(r.Size))
 	}
 	return tw.Flush()
 }
@@ -222,7 +222,7 @@ func History(w io.Writer, rows []HistoryRow, opts TableOptions) error {
 		if r.DiffID != "" {
 			diff = shortID(r.DiffID, opts.NoTrunc)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
+		fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", historyImage(r.ImageID, opts.NoTrunc), since(r.Created, opts.Now), by, HumanSize(r.UncompressedSize), diff, r.Comment)
 	}
 	return tw.Flush()
 }

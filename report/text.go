@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -19,7 +20,16 @@ const textWidth = 99
 // and one verdict line. Lines wrap before textWidth; with
 // Options.Verbose, each identity is explained under it.
 func Text(w io.Writer, doc *Document) error {
-	ew := &errWriter{w: w}
+	// Buffered: the tables write cell by cell, and an archive of
+	// thousands of images would otherwise cost a write call per cell.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := text(&errWriter{w: bw}, doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func text(ew *errWriter, doc *Document) error {
 	a := doc.Archive
 	ew.printf("archive  %s\n", doc.Source)
 	ew.printf("format   %s (%s)\n", a.Format, a.Container)
@@ -68,7 +78,7 @@ func writeUnreferenced(ew *errWriter, blobs []tarball.Blob) {
 	tw := tabwriter.NewWriter(&trimWriter{w: ew}, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  DIGEST\tSIZE\tKIND\n")
 	for _, b := range blobs {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
+		fprintf(tw, "  %s\t%d\t%s\n", b.Digest, b.Size, b.Kind)
 	}
 	tw.Flush()
 }
@@ -167,7 +177,7 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, verbose bool) {
 		f("created", img.Created, "", "")
 	}
 	if img.Artifact {
-		f("artifact", "yes (config "+img.ConfigMediaType+"): diffIDs not checked", "", "")
+		f("artifact", "not an image (config "+img.ConfigMediaType+"): its blobs' digests and sizes are checked, not what they hold", "", "")
 	}
 	writeLayers(ew, img.Layers)
 }
@@ -192,10 +202,10 @@ func writeLayers(ew *errWriter, layers []tarball.Layer) {
 	fmt.Fprintf(tw, "  #\tDIGEST\tSIZE\tCOMPRESSION\tDIFF ID\tUNCOMPRESSED\tCREATED BY\n")
 	for j, l := range layers {
 		if !l.Present {
-			fmt.Fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
+			fprintf(tw, "  %d\t%s\t-\tabsent\t%s\t-\t%s\n", j, short(l.ClaimedDigest.String()), short(l.ConfigDiffID.String()), createdBy(l.CreatedBy))
 			continue
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
+		fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\n", j, short(l.Digest.String()), l.Size, l.Compression, short(l.DiffID.String()), l.UncompressedSize, createdBy(l.CreatedBy))
 	}
 	tw.Flush()
 }
@@ -254,7 +264,9 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+// printf prints with a format of ours; every string argument, which may
+// come from the archive, is escaped (see Escape).
+func (e *errWriter) printf(format string, args ...any) { fprintf(e, format, args...) }
 
 // field writes one line of an image header: the label, the value, and
 // the note in parentheses beside it when the line stays under the width,

@@ -17,15 +17,26 @@ type analysis struct {
 	referenced map[string]bool
 	// byManifest finds the image already made from a manifest blob.
 	byManifest map[digest.Digest]*Image
-	// indexOnStack detects index cycles.
+	// indexOnStack detects index cycles; visited holds what the walk
+	// found under each digest it met; steps counts its work.
 	indexOnStack map[digest.Digest]bool
-	indexWalks   int
+	visited      map[string]*visit
+	steps        int
 	// dockerTagged maps a normalized name to the image manifest.json
 	// tags with it; indexTags to the images index.json names with it.
 	dockerTagged map[string]int
-	indexTags    map[string][]int
+	indexTags    map[string]map[int]bool
 	// work is what the analysis keeps about each image while it runs.
 	work map[*Image]*imageWork
+	// configs holds every config parsed, by entry; rows counts the layer
+	// and history rows made, rowsOver that their budget was exceeded.
+	configs map[*entry]*parsedConfig
+	// byConfig finds the OCI images a manifest.json entry may merge into;
+	// v1Parents holds the parent of each legacy layer read.
+	byConfig  map[digest.Digest][]*Image
+	v1Parents map[string]string
+	rows      int
+	rowsOver  bool
 }
 
 // imageWork is the analysis' working state about one image. It never
@@ -40,6 +51,14 @@ type imageWork struct {
 	merged bool
 	// layerSources is manifest.json's LayerSources for the image.
 	layerSources map[string]descriptor
+	// artifactHint is set when the manifest has an artifactType or a
+	// descriptor that is no layer (see isArtifact).
+	artifactHint bool
+	// pos is the image's position in Result.Images; names holds its
+	// RepoTags, RefNames and ContainerdNames, so that adding one costs
+	// the same with 150000 as with one.
+	pos   int
+	names map[string]struct{}
 }
 
 func analyze(cat *catalog, container Container, opts *Options) *Result {
@@ -50,9 +69,12 @@ func analyze(cat *catalog, container Container, opts *Options) *Result {
 		referenced:   map[string]bool{},
 		byManifest:   map[digest.Digest]*Image{},
 		indexOnStack: map[digest.Digest]bool{},
+		visited:      map[string]*visit{},
 		dockerTagged: map[string]int{},
-		indexTags:    map[string][]int{},
+		indexTags:    map[string]map[int]bool{},
 		work:         map[*Image]*imageWork{},
+		configs:      map[*entry]*parsedConfig{},
+		v1Parents:    map[string]string{},
 	}
 	a.res.Findings = append(a.res.Findings, cat.findings...)
 	a.run()
@@ -129,8 +151,9 @@ func (a *analysis) run() {
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()
-	if len(a.res.Images) == 0 && len(a.res.Index) == 0 {
-		a.add(kindNoImages, "archive", -1, "no image found: %s", a.whyNoImages(hasManifest, hasIndex, hasRepos))
+	if len(a.res.Images) == 0 {
+		why, cause := a.whyNoImages(hasManifest, hasIndex, hasRepos)
+		a.add(kindNoImages.causedBy(cause), "archive", -1, "no image found: %s", why)
 	}
 	a.noteCut()
 	sort.SliceStable(a.res.Findings, func(i, j int) bool {
@@ -198,11 +221,37 @@ func severityRank(s Severity) int {
 	return 2
 }
 
-func (a *analysis) whyNoImages(hasManifest, hasIndex, hasRepos bool) string {
+// whyNoImages says why an archive holds no image, and the class of the
+// cause: an archive that verifies nothing must not pass for one that
+// verified. Manifests that index.json names but the archive lacks are
+// missing; anything else, malformed.
+func (a *analysis) whyNoImages(hasManifest, hasIndex, hasRepos bool) (string, error) {
 	if !hasManifest && !hasIndex && !hasRepos {
-		return "the archive has neither manifest.json, index.json nor repositories"
+		return "the archive has neither manifest.json, index.json nor repositories", ErrMalformed
 	}
-	return "the metadata lists no image"
+	var count func(nodes []*IndexNode) (absent, present int)
+	count = func(nodes []*IndexNode) (absent, present int) {
+		for _, n := range nodes {
+			switch {
+			case n.RepeatOf != "":
+			case !n.Present:
+				absent++
+			case n.Kind == NodeIndex:
+				x, y := count(n.Children)
+				absent, present = absent+x, present+y
+			default:
+				present++
+			}
+		}
+		return absent, present
+	}
+	if absent, present := count(a.res.Index); absent > 0 && present == 0 {
+		return fmt.Sprintf("every manifest index.json leads to is missing from the archive (%d)", absent), ErrMissing
+	}
+	if len(a.res.Index) > 0 {
+		return "no entry of index.json leads to an image manifest that could be read", ErrMalformed
+	}
+	return "the metadata lists no image", ErrMalformed
 }
 
 // document returns the bytes of the JSON document at name (following
@@ -231,29 +280,39 @@ func (a *analysis) documentErr(e *entry) error {
 func (a *analysis) newImage(source string) (int, *Image) {
 	img := &Image{Sources: []string{source}, RepoTags: []string{}, RefNames: []string{}, ContainerdNames: []string{}, Layers: []Layer{}, History: []History{}}
 	a.res.Images = append(a.res.Images, img)
-	a.work[img] = &imageWork{}
+	a.work[img] = &imageWork{pos: len(a.res.Images) - 1, names: map[string]struct{}{}}
 	return len(a.res.Images) - 1, img
 }
 
-func (a *analysis) imageIndex(img *Image) int {
-	for i, x := range a.res.Images {
-		if x == img {
-			return i
-		}
-	}
-	return -1
-}
+func (a *analysis) imageIndex(img *Image) int { return a.work[img].pos }
 
-func appendUnique(list []string, s string) []string {
+// The lists of names addName adds to.
+const (
+	repoTags = iota
+	refNames
+	containerdNames
+)
+
+// addName adds the name s to one of img's lists of names unless it is
+// empty or there already.
+func (a *analysis) addName(img *Image, list int, s string) {
 	if s == "" {
-		return list
+		return
 	}
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	w := a.work[img]
+	key := string(rune('0'+list)) + s
+	if _, dup := w.names[key]; dup {
+		return
 	}
-	return append(list, s)
+	w.names[key] = struct{}{}
+	switch list {
+	case repoTags:
+		img.RepoTags = append(img.RepoTags, s)
+	case refNames:
+		img.RefNames = append(img.RefNames, s)
+	default:
+		img.ContainerdNames = append(img.ContainerdNames, s)
+	}
 }
 
 // fillLayer copies the computed identities of a layer's entry.

@@ -3,6 +3,7 @@ package tarball
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -19,11 +20,12 @@ import (
 // compression, ChainIDs and history.
 func (a *analysis) checkImage(i int, img *Image) {
 	prefix := fmt.Sprintf("image[%d]", i)
+	e := a.work[img].config
+	img.Artifact = a.isArtifact(img, e)
 	synthesised := a.skopeoSynthesised(img)
 	for j := range img.Layers {
-		a.checkLayerCompression(i, j, &img.Layers[j], synthesised)
+		a.checkLayerCompression(i, j, &img.Layers[j], img.Artifact, synthesised)
 	}
-	e := a.work[img].config
 	if e == nil {
 		return
 	}
@@ -32,14 +34,9 @@ func (a *analysis) checkImage(i int, img *Image) {
 	if img.Artifact {
 		return // an artifact's config need not be JSON, nor its layers tars
 	}
-	_, data, err := a.document(e.name)
+	cfg, err := a.config(e)
 	if err != nil {
 		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%v", err)
-		return
-	}
-	var cfg imageConfig
-	if err := decodeStrict(data, &cfg); err != nil {
-		a.add(kindInvalidJSON.causedBy(err), prefix+" config", i, "%s: %v", e.name, err)
 		return
 	}
 	img.Created = cfg.Created
@@ -56,9 +53,7 @@ func (a *analysis) checkImage(i int, img *Image) {
 	if len(ids) != len(img.Layers) {
 		a.mismatch(kindLayerCountMismatch, prefix, i, "layer count", fmt.Sprintf("%d diff_ids in config", len(ids)), fmt.Sprintf("%d layers", len(img.Layers)))
 	}
-	known := map[string]bool{}
 	for j, s := range ids {
-		known[s] = true
 		d, err := ParseDigest(s)
 		if err != nil {
 			a.add(kindBadDigest.causedBy(err), fmt.Sprintf("%s config rootfs.diff_ids[%d]", prefix, j), i, "%v", err)
@@ -74,22 +69,74 @@ func (a *analysis) checkImage(i int, img *Image) {
 		}
 	}
 	a.chainIDs(img)
-	a.history(i, img, &cfg)
+	a.history(i, img, e, cfg, len(ids))
+	a.layerSources(i, img, ids)
+}
+
+// layerSources reports what manifest.json's LayerSources claims beyond
+// noise. Docker 25-28 lists every layer there with an uncompressed media
+// type; an entry of a foreign media type, or with urls, says the layer
+// comes from elsewhere: docker load records that source and docker push
+// would point at it instead of pushing the layer. It is shown with its
+// layer, URL and digest, and trusted for nothing.
+func (a *analysis) layerSources(i int, img *Image, ids []string) {
+	at := make(map[string]int, len(ids))
+	for j, s := range ids {
+		if _, dup := at[s]; !dup {
+			at[s] = j
+		}
+	}
+	prefix := fmt.Sprintf("image[%d]", i)
+	sources := a.work[img].layerSources
 	// Sorted: map order would make the findings' order change run to run.
-	for _, k := range slices.Sorted(maps.Keys(a.work[img].layerSources)) {
-		if !known[k] {
+	for _, k := range slices.Sorted(maps.Keys(sources)) {
+		j, ok := at[k]
+		if !ok {
 			a.add(kindLayerSourcesUnknown, prefix+" LayerSources", i, "LayerSources names %s, which is not among the config's diff_ids", k)
+			continue
+		}
+		if d := sources[k]; isForeign(d.MediaType) || len(d.URLs) > 0 {
+			a.add(kindForeignSource, fmt.Sprintf("%s layer[%d] LayerSources", prefix, j), i,
+				"LayerSources says layer %d (diffID %s) comes from %s as %q with digest %q: never trusted nor fetched; the layer was checked from the archive's bytes",
+				j, k, urlList(d.URLs), d.MediaType, d.Digest)
 		}
 	}
 }
 
+// isArtifact decides whether the manifest of img is an artifact rather
+// than an image, given its config entry (nil when absent). An image
+// manifest.json names is an image: docker loads it. So is a config that
+// holds rootfs, read as loaders read it (without the strict checks, which
+// the image's own check then applies), and one too large to read. Else
+// an image config media type makes an image unless the manifest says
+// otherwise (an artifactType, a descriptor that is no layer): regclient
+// and older OCI 1.1 tools write artifacts so, with "{}" as config, and no
+// loader could run one.
+func (a *analysis) isArtifact(img *Image, e *entry) bool {
+	w := a.work[img]
+	if w.merged || w.manifest == nil {
+		return false
+	}
+	if e != nil {
+		var v struct {
+			RootFS json.RawMessage `json:"rootfs"`
+		}
+		if e.data == nil && e.blob.Size > a.opts.Limits.MaxJSONBytes || json.Unmarshal(e.data, &v) == nil && v.RootFS != nil {
+			return false
+		}
+	}
+	return !isConfigType(img.ConfigMediaType) || w.artifactHint
+}
+
 // checkLayerCompression compares a layer's media type with the
-// compression its bytes show, and reports a stream that does not decode.
+// compression its bytes show, and reports a stream that does not decode:
+// any layer of an image, whatever its media type says, and a layer media
+// type's blob in an artifact.
 //
 // A manifest skopeo made over a docker-archive's uncompressed layers
 // (synthesised) types them gzip: that is a warning, the manifest being
 // the copier's own.
-func (a *analysis) checkLayerCompression(i, j int, l *Layer, synthesised bool) {
+func (a *analysis) checkLayerCompression(i, j int, l *Layer, artifact, synthesised bool) {
 	if !l.Present {
 		return
 	}
@@ -104,12 +151,15 @@ func (a *analysis) checkLayerCompression(i, j int, l *Layer, synthesised bool) {
 		a.mismatch(kindMediaTypeMismatch, subject, i, "compression ("+l.MediaType+")", string(want), string(l.Compression))
 	}
 	e, _, _ := a.cat.lookup(l.Path)
-	if e != nil && e.blob.DiffIDErr != nil && (isLayer || l.MediaType == "") {
+	if e != nil && e.blob.DiffIDErr != nil && (isLayer || !artifact) {
 		// A stream that does not decode is damaged content, a false
 		// claim like a wrong digest, not an unreadable archive.
 		k := kindCorruptCompression
-		if errors.Is(e.blob.DiffIDErr, ErrLimit) {
+		switch {
+		case errors.Is(e.blob.DiffIDErr, ErrLimit):
 			k = kindLimitExceeded
+		case errors.Is(e.blob.DiffIDErr, ErrUnsupported):
+			k = kindUnsupportedCompression
 		}
 		a.add(k, subject, i, "%s: %v", l.Path, e.blob.DiffIDErr)
 	}
@@ -136,26 +186,6 @@ func (a *analysis) chainIDs(img *Image) {
 			prev = digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(sum[:]))
 		}
 		l.ChainID = prev
-	}
-}
-
-// history ties each non-empty history entry to its layer, in order.
-func (a *analysis) history(i int, img *Image, cfg *imageConfig) {
-	next := 0
-	for _, h := range cfg.History {
-		e := History{Created: h.Created, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
-		if !h.EmptyLayer {
-			if next < len(img.Layers) {
-				e.Layer = position(next)
-				img.Layers[next].CreatedBy = h.CreatedBy
-			}
-			next++
-		}
-		img.History = append(img.History, e)
-	}
-	if len(cfg.History) > 0 && next != len(img.Layers) {
-		a.add(kindHistoryMismatch, fmt.Sprintf("image[%d] config history", i), i,
-			"%d history entries make a layer, the image has %d layers", next, len(img.Layers))
 	}
 }
 

@@ -14,6 +14,14 @@
 // the metadata is parsed and every reference is resolved against the
 // recorded entries, links followed inside the archive only.
 //
+// The entries are recorded as an extraction would leave them (catalog.go),
+// because docker load extracts the archive before it opens a name: in tar
+// order, each directory of a name must be a directory at that point, hard
+// links name earlier members, and a name is resolved one component at a
+// time as a file system resolves it (resolve.go). What an extraction would
+// write elsewhere, or what docker and containerd would read differently,
+// is refused.
+//
 // A plain tar file is indexed first (headers only, seeking past bodies)
 // and its blobs are hashed concurrently, largest first. A stream (stdin,
 // or a file compressed as a whole) is read in one pass. A directory is
@@ -96,9 +104,14 @@
 //
 // Every size the archive declares is checked, never trusted for an
 // allocation. JSON documents are capped at Limits.MaxJSONBytes each and
-// Limits.MaxMetadataBytes in all, must be valid UTF-8 without duplicate
-// keys and nest at most MaxJSONDepth deep. Archives hold at most
-// Limits.MaxEntries names, links are followed at most MaxLinkHops times,
-// indexes nest at most Limits.MaxIndexDepth deep. Decompression is bounded
-// by layer.Limits.
+// Limits.MaxMetadataBytes in all (entry names and link targets count
+// too), must be valid UTF-8 without duplicate keys and nest at most
+// MaxJSONDepth deep. Archives hold at most Limits.MaxEntries names (and as
+// many directories made for them), links are followed at most MaxLinkHops
+// deep, indexes nest at most Limits.MaxIndexDepth deep and their walk
+// takes at most Limits.MaxEntries steps, an image has at most
+// MaxLayersPerImage layers and all images at most twice Limits.MaxEntries
+// layer and history rows. Decompression is bounded by layer.Limits. Sparse
+// tar entries are refused unread; so are sparse files of a layout
+// directory that expand past the expansion ratio.
 package tarball

@@ -96,8 +96,13 @@ func (a *analysis) resolve(p string) dockerRef {
 func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	src := fmt.Sprintf("manifest.json[%d]", n)
 	cfg := a.resolve(m.Config)
-	layers := make([]dockerRef, len(m.Layers))
-	for j, p := range m.Layers {
+	paths := m.Layers
+	if len(paths) > MaxLayersPerImage {
+		a.spendRows(len(paths), true, src, -1)
+		paths = nil
+	}
+	layers := make([]dockerRef, len(paths))
+	for j, p := range paths {
 		layers[j] = a.resolve(p)
 	}
 	var i int
@@ -116,6 +121,9 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 	if a.work[img].merged && len(img.Layers) == len(layers) {
 		return // the OCI manifest's layers, already checked, are these
 	}
+	if !a.spendRows(len(layers), true, src, i) {
+		return
+	}
 	for j, l := range layers {
 		img.Layers = append(img.Layers, a.dockerLayer(i, fmt.Sprintf("%s layer[%d]", src, j), m.Layers[j], l))
 	}
@@ -123,14 +131,22 @@ func (a *analysis) dockerImage(n int, m *dockerManifestEntry) {
 
 // sameOCIImage returns the image, read from an OCI manifest and not yet
 // merged, whose config and layers are the entries a manifest.json entry
-// names, or nil.
+// names, or nil. The candidates are found by config digest, so that many
+// entries cost one lookup each.
 func (a *analysis) sameOCIImage(cfg dockerRef, layers []dockerRef) *Image {
 	if cfg.entry == nil {
 		return nil
 	}
-	for _, cand := range a.res.Images {
-		w := a.work[cand]
-		if w.config == nil || w.config.blob.Digest != cfg.entry.blob.Digest || len(cand.Layers) != len(layers) || w.merged {
+	if a.byConfig == nil {
+		a.byConfig = map[digest.Digest][]*Image{}
+		for _, img := range a.res.Images {
+			if w := a.work[img]; w.config != nil {
+				a.byConfig[w.config.blob.Digest] = append(a.byConfig[w.config.blob.Digest], img)
+			}
+		}
+	}
+	for _, cand := range a.byConfig[cfg.entry.blob.Digest] {
+		if a.work[cand].merged || len(cand.Layers) != len(layers) {
 			continue
 		}
 		same := true
@@ -151,7 +167,10 @@ func (a *analysis) sameOCIImage(cfg dockerRef, layers []dockerRef) *Image {
 // reports a tag two images claim.
 func (a *analysis) dockerTags(i int, img *Image, src string, tags []string) {
 	for _, t := range tags {
-		img.RepoTags = appendUnique(img.RepoTags, t)
+		if !validRepoTag(t) {
+			a.add(kindInvalidTag, src, i, "RepoTags entry %q is not a docker reference with a tag: docker load loads the image, then fails on it (invalid tag)", t)
+		}
+		a.addName(img, repoTags, t)
 		k := normalizeName(t)
 		if k == "" {
 			continue
@@ -205,15 +224,59 @@ func (a *analysis) dockerLayer(i int, subject, declared string, l dockerRef) Lay
 	return layer
 }
 
+// crossCheckImages checks that manifest.json and index.json, in a
+// Docker 25+ or containerd-store archive, describe the same images:
+// docker on the classic store loads manifest.json's, containerd (and
+// Docker 29+) index.json's, so when each describes an image the other
+// lacks the image loaded depends on the loader. An image of
+// manifest.json alone, beside none of index.json alone, is what Docker
+// writes when it saves several images by digest (moby #51389).
+func (a *analysis) crossCheckImages() {
+	if a.res.Archive.Format != FormatDockerOCI || len(a.res.Index) == 0 {
+		return
+	}
+	var docker, oci []int
+	for i, img := range a.res.Images {
+		switch {
+		case strings.HasPrefix(img.Sources[0], "manifest.json"):
+			docker = append(docker, i)
+		case !a.work[img].merged:
+			oci = append(oci, i)
+		}
+	}
+	if len(docker) > 0 && len(oci) > 0 {
+		a.add(kindIndexManifestDiffer, "manifest.json", docker[0],
+			"manifest.json describes %s, which index.json does not lead to, and index.json leads to %s, which manifest.json does not describe: docker on the classic store loads manifest.json's images, containerd (and Docker 29+) index.json's",
+			a.imageList(docker), a.imageList(oci))
+		return
+	}
+	for _, i := range docker {
+		a.add(kindNotInIndex, a.res.Images[i].Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
+	}
+}
+
+// imageList names images by position and image ID, for messages.
+func (a *analysis) imageList(images []int) string {
+	var parts []string
+	for k, i := range images {
+		if k == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(images)-k))
+			break
+		}
+		name := fmt.Sprintf("image[%d]", i)
+		if id := a.work[a.res.Images[i]].config; id != nil {
+			name += " " + id.blob.Digest.String()
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // crossCheckNames checks that manifest.json and index.json, where both
 // name the same tag, describe the same image.
 func (a *analysis) crossCheckNames() {
+	a.crossCheckImages()
 	if len(a.indexTags) == 0 {
-		for i, img := range a.res.Images {
-			if strings.HasPrefix(img.Sources[0], "manifest.json") && !a.work[img].merged && a.res.Archive.Format == FormatDockerOCI && len(a.res.Index) > 0 {
-				a.add(kindNotInIndex, img.Sources[0], i, "image is in manifest.json but not in index.json (moby #51389)")
-			}
-		}
 		return
 	}
 	tags := make([]string, 0, len(a.dockerTagged))
@@ -227,13 +290,7 @@ func (a *analysis) crossCheckNames() {
 		if !ok {
 			continue
 		}
-		same := false
-		for _, j := range idx {
-			if j == i {
-				same = true
-			}
-		}
-		if !same {
+		if !idx[i] {
 			a.add(kindIndexManifestDisagree, "manifest.json", i,
 				"manifest.json and index.json both name %s but describe different images", t)
 		}

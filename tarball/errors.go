@@ -120,7 +120,7 @@ func newFinding(k Kind, subject string, image int, format string, args ...any) F
 	msg := fmt.Sprintf(format, args...)
 	f := Finding{Severity: k.Severity, Kind: k.Name, Subject: subject, Image: position(image), Message: msg, Class: k.ClassName()}
 	if k.Class != nil {
-		f.Err = &findingError{class: k.Class, msg: subject + ": " + msg}
+		f.Err = &findingError{class: k.Class, subject: subject, msg: msg}
 	}
 	return f
 }
@@ -138,11 +138,18 @@ func position(i int) *int {
 }
 
 // findingError is the Err of a finding: its subject and message, and its
-// class for errors.Is.
+// class for errors.Is. The two are joined when the error is printed, not
+// kept joined: a finding holds each string once.
 type findingError struct {
-	class error
-	msg   string
+	class   error
+	subject string
+	msg     string
 }
 
-func (e *findingError) Error() string { return e.msg }
+func (e *findingError) Error() string {
+	if e.subject == "" {
+		return e.msg
+	}
+	return e.subject + ": " + e.msg
+}
 func (e *findingError) Unwrap() error { return e.class }

@@ -196,28 +196,35 @@ func (r *Result) explain(d digest.Digest, m Match) (string, bool) {
 		if reg := r.Registry(*m.Image); reg.Status == RegistryProducerManifest {
 			return fmt.Sprintf("%s is the manifest digest of %s, not its registry digest, which is %s", d, imageName(img), reg.Reason), false
 		}
+		if img.Artifact {
+			return fmt.Sprintf("%s is the manifest digest of %s, an artifact (config %s), not an image: the digest and size of every blob under it verified; what the blobs hold was not checked", d, imageName(img), img.ConfigMediaType), true
+		}
 		return fmt.Sprintf("%s is the manifest digest of %s, and every blob under it verified", d, imageName(img)), true
 	case "index":
-		var present, failed []string
+		var present, failed, artifacts []string
 		for i, img := range r.Images {
-			if !slices.Contains(img.IndexDigests, d) {
-				continue
-			}
-			if r.Err(i) != nil {
+			switch {
+			case !slices.Contains(img.IndexDigests, d):
+			case r.Err(i) != nil:
 				failed = append(failed, img.Platform)
-			} else {
+			case img.Artifact:
+				artifacts = append(artifacts, img.ConfigMediaType)
+			default:
 				present = append(present, img.Platform)
 			}
 		}
 		absent := absentUnder(r.Index, d)
 		msg := fmt.Sprintf("%s is the digest of an image index (%s); platforms verified: %s", d, m.Where, listOrNone(present))
+		if len(artifacts) > 0 {
+			msg += fmt.Sprintf("; %d artifacts, not images, whose blobs' digests and sizes verified (config %s)", len(artifacts), strings.Join(slices.Compact(slices.Sorted(slices.Values(artifacts))), ", "))
+		}
 		if len(absent) > 0 {
 			msg += "; absent from the archive: " + strings.Join(absent, ", ")
 		}
 		if len(failed) > 0 {
 			return msg + "; FAILED: " + strings.Join(failed, ", "), false
 		}
-		return msg, len(present) > 0
+		return msg, len(present) > 0 || len(artifacts) > 0
 	case "config":
 		return fmt.Sprintf("%s is the image ID (config digest) of %s, not a registry manifest digest", d, imageName(r.Images[*m.Image])), false
 	case "layer":

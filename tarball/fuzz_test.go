@@ -56,7 +56,7 @@ func fzSeedCases(f *testing.F) int {
 			continue
 		}
 		b := c.MustArchive(f)
-		if len(b) > 1<<20 || c.MaxIndexNodes > 0 {
+		if len(b) > 256<<10 || c.MaxIndexNodes > 0 {
 			// Cost cases (bombs, fan-out) would make every execution
 			// slow; the case test runs them.
 			continue

@@ -56,7 +56,12 @@ type Image struct {
 	// Created is the config's creation time, as written.
 	Created string `json:"created,omitempty"`
 	// Artifact is true for a manifest that is not a container image
-	// (Helm charts, signatures, SBOMs); its diffIDs are not checked.
+	// (Helm charts, oras files): its config is no image config, by media
+	// type nor by content (rootfs.diff_ids), and manifest.json does not
+	// name it. Its blobs' digests and sizes are checked, not what they
+	// hold: no diffID, history or config field. A manifest with an image
+	// config is an image whatever its artifactType or layer media types
+	// say (cosign signatures and attestations are).
 	Artifact bool `json:"artifact"`
 	// Parent is manifest.json's Parent, if any.
 	Parent string `json:"parent,omitempty"`
@@ -161,9 +166,10 @@ type IndexNode struct {
 	// platform left out under a nested index; "" when a top-level blob is
 	// missing.
 	Kind NodeKind `json:"kind"`
-	// RepeatOf is set when the same index lists this digest earlier: the
-	// Where of that first node, which carries the children. A repeat is
-	// not walked again.
+	// RepeatOf is set when the walk met this digest earlier, in this
+	// index or another: the Where of that first node, which carries the
+	// children. A repeat is not read nor walked again; its own size and
+	// media type are checked.
 	RepeatOf string       `json:"repeat_of,omitempty"`
 	Children []*IndexNode `json:"children,omitempty"`
 }

@@ -1,5 +1,7 @@
 package tarball
 
+import "errors"
+
 // A Kind is one kind of Finding: its stable name (Finding.Kind, the JSON
 // "kind"), its severity, the class of its error and what it means. Every
 // finding tardigest makes is of a kind declared below; docs/findings.md
@@ -31,6 +33,11 @@ var (
 	kindSymlinkInLayout = Kind{"symlink_in_layout", SeverityError, ErrMalformed, false, "a layout directory holds a symlink, which is never followed"}
 	kindBadEntry        = Kind{"bad_entry", SeverityError, ErrMalformed, true, "a blob a descriptor names is a directory, not a regular file, or a link loop"}
 	kindBlobIsLink      = Kind{"blob_is_link", SeverityError, ErrMalformed, false, "a layout blob is a link; layout blobs must be files"}
+	kindParentNotDir    = Kind{"parent_not_directory", SeverityError, ErrMalformed, false, "an entry is under a name that is, at that point of the tar, a symlink, a file or another non-directory: extraction would write through it or fail"}
+	kindReplacesDir     = Kind{"replaces_directory", SeverityError, ErrMalformed, false, "an entry replaces a directory holding members: docker load removes them, containerd keeps their names"}
+	kindBadHardlink     = Kind{"bad_hardlink", SeverityError, ErrMalformed, false, "a hard link names no member that came before it (a forward or self link), or a directory or a symlink"}
+	kindAmbiguousLink   = Kind{"ambiguous_link", SeverityError, ErrMalformed, false, "a symlink's target is one file through the file system (docker load) and another joined as a string (containerd, skopeo)"}
+	kindSparseEntry     = Kind{"sparse_entry", SeverityError, ErrUnsupported, false, "a sparse tar entry, refused before any byte of it is read"}
 	kindNoEndMarker     = Kind{"no_end_marker", SeverityWarning, nil, false, "the tar ends at an entry boundary without its end-of-archive marker: it may have been cut short"}
 
 	// The documents of the layouts.
@@ -43,18 +50,18 @@ var (
 	kindAmbiguousDocument = Kind{"ambiguous_document", SeverityError, ErrMalformed, false, "index.json has both manifests and config or layers"}
 	kindInvalidManifest   = Kind{"invalid_manifest", SeverityError, ErrMalformed, true, "manifest.json is JSON but not an array of image entries"}
 	kindLowercaseKeys     = Kind{"lowercase_keys", SeverityInfo, nil, false, "manifest.json uses lower-case keys, as Jib writes them"}
-	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, false, "the archive holds no image, or its metadata lists none"}
+	kindNoImages          = Kind{"no_images", SeverityError, ErrMalformed, true, "the archive holds no image: its metadata lists none, or every manifest it names is missing"}
 
 	// Descriptors and the blobs they name.
-	kindBadDigest          = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
-	kindBadSize            = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
-	kindMissingBlob        = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
-	kindMissingForeignBlob = Kind{"missing_blob", SeverityWarning, nil, false, "a non-distributable layer's blob is not in the archive; its urls are never fetched"}
-	kindDigestMismatch     = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
-	kindSizeMismatch       = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
-	kindMediaTypeMismatch  = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
-	kindMediaTypeDiffers   = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
-	kindForeignLayer       = Kind{"foreign_layer", SeverityWarning, nil, false, "a non-distributable layer is not in the archive and cannot be checked offline"}
+	kindBadDigest         = Kind{"bad_digest", SeverityError, ErrMalformed, true, "a digest is not a valid sha256 or sha512 digest (an unknown algorithm is unsupported)"}
+	kindBadSize           = Kind{"bad_size", SeverityError, ErrMalformed, false, "a descriptor's size is negative"}
+	kindMissingBlob       = Kind{"missing_blob", SeverityError, ErrMissing, true, "a config, layer or blob the metadata references is not in the archive"}
+	kindDigestMismatch    = Kind{"digest_mismatch", SeverityError, ErrMismatch, false, "a blob's digest differs from its descriptor's or from the digest in its file name"}
+	kindSizeMismatch      = Kind{"size_mismatch", SeverityError, ErrMismatch, false, "a blob's size differs from its descriptor's"}
+	kindMediaTypeMismatch = Kind{"media_type_mismatch", SeverityError, ErrMismatch, false, "a descriptor calls an index a manifest (or the reverse), or a layer's media type announces a compression its bytes do not have"}
+	kindMediaTypeDiffers  = Kind{"media_type_mismatch", SeverityWarning, nil, false, "a descriptor's media type differs from the document's own, or does not name a manifest or index"}
+	kindForeignLayer      = Kind{"foreign_layer", SeverityWarning, nil, false, "a layer of a non-distributable media type is not in the archive and cannot be checked offline; its urls are named, never fetched"}
+	kindForeignSource     = Kind{"foreign_layer_source", SeverityWarning, nil, false, "manifest.json's LayerSources says a layer comes from a URL (docker load records it, docker push would point there): shown, never trusted nor fetched"}
 
 	// The walk of index.json.
 	kindAbsentPlatform     = Kind{"absent_platform", SeverityInfo, nil, false, "a manifest a nested index lists is not in the archive: left out when it was written"}
@@ -63,12 +70,14 @@ var (
 	kindUnknownBlob        = Kind{"unknown_blob", SeverityError, ErrMalformed, true, "an index entry's blob is neither an image index nor an image manifest (schema 1 is unsupported)"}
 	kindIndexCycle         = Kind{"index_cycle", SeverityError, ErrMalformed, false, "an index contains itself"}
 	kindIndexTooDeep       = Kind{"index_too_deep", SeverityError, ErrLimit, false, "indexes nest deeper than the max-index-depth limit"}
-	kindIndexTooLarge      = Kind{"index_too_large", SeverityError, ErrLimit, false, "walking the indexes takes more steps than the max-entries limit"}
+	kindIndexTooLarge      = Kind{"index_too_large", SeverityError, ErrLimit, false, "walking the indexes takes more steps (descriptors, and names given to images under repeated ones) than the max-entries limit"}
 
 	// manifest.json and its agreement with index.json.
 	kindDuplicateTag          = Kind{"duplicate_tag", SeverityError, ErrMalformed, false, "two images of manifest.json claim the same tag"}
+	kindInvalidTag            = Kind{"invalid_tag", SeverityWarning, nil, false, "a RepoTags entry of manifest.json is not a docker reference with a tag: docker load loads the image, then fails on it"}
 	kindNotInIndex            = Kind{"not_in_index", SeverityWarning, nil, false, "an image of manifest.json is not in index.json (moby #51389)"}
 	kindIndexManifestDisagree = Kind{"index_manifest_disagree", SeverityError, ErrMismatch, false, "manifest.json and index.json name the same tag for different images"}
+	kindIndexManifestDiffer   = Kind{"index_manifest_differ", SeverityError, ErrMismatch, false, "manifest.json and index.json each describe an image the other lacks: docker on the classic store loads one, containerd the other"}
 
 	// Archives written before Docker 1.10.
 	kindUnverifiable = Kind{"unverifiable", SeverityWarning, nil, false, "the archive predates Docker 1.10: no config and no manifest claim any digest"}
@@ -76,13 +85,16 @@ var (
 	kindV1ChainLoop  = Kind{"v1_chain_loop", SeverityError, ErrMalformed, false, "a legacy parent chain loops"}
 
 	// Configs and layers.
-	kindNoRootFS            = Kind{"no_rootfs", SeverityError, ErrMalformed, false, "an image config has no rootfs.diff_ids"}
-	kindLayerCountMismatch  = Kind{"layer_count_mismatch", SeverityError, ErrMismatch, false, "the config lists another number of diffIDs than the image has layers"}
-	kindDiffIDMismatch      = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
-	kindLayerSourcesUnknown = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
-	kindCorruptCompression  = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip or zstd stream does not decode"}
-	kindLimitExceeded       = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, expansion ratio, zstd window)"}
-	kindHistoryMismatch     = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+	kindNoRootFS               = Kind{"no_rootfs", SeverityError, ErrMalformed, false, "an image config has no rootfs.diff_ids"}
+	kindLayerCountMismatch     = Kind{"layer_count_mismatch", SeverityError, ErrMismatch, false, "the config lists another number of diffIDs than the image has layers"}
+	kindDiffIDMismatch         = Kind{"diff_id_mismatch", SeverityError, ErrMismatch, false, "a layer's uncompressed bytes do not hash to the config's diffID"}
+	kindLayerSourcesUnknown    = Kind{"layer_sources_unknown_diff_id", SeverityWarning, nil, false, "manifest.json's LayerSources names a diffID the config lacks"}
+	kindCorruptCompression     = Kind{"corrupt_compression", SeverityError, ErrMismatch, false, "a layer's gzip, zstd, bzip2 or xz stream does not decode"}
+	kindUnsupportedCompression = Kind{"unsupported_compression", SeverityError, ErrUnsupported, false, "a layer's stream uses what tardigest cannot decode (an xz filter other than LZMA2): no diffID is made up from its compressed bytes"}
+	kindLimitExceeded          = Kind{"limit_exceeded", SeverityError, ErrLimit, false, "decompressing a layer exceeds a limit (size, work per stored byte, window), for the layer or the archive as a whole; or a sparse file of a layout directory expands past the ratio"}
+	kindHistoryMismatch        = Kind{"history_mismatch", SeverityWarning, nil, false, "the config's history makes another number of layers than the image has"}
+	kindTooManyRows            = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
+	kindHistoryTooLong         = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
 
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
@@ -93,15 +105,16 @@ var (
 // kinds is the table of every Kind, in the order of the block above.
 var kinds = []Kind{
 	kindDuplicateEntry, kindBadEntryName, kindBadLink, kindSymlinkInLayout, kindBadEntry, kindBlobIsLink, kindNoEndMarker,
+	kindParentNotDir, kindReplacesDir, kindBadHardlink, kindAmbiguousLink, kindSparseEntry,
 	kindInvalidJSON, kindMissingOCILayout, kindUnsupportedLayout, kindSkopeoVersion, kindNullIndex, kindInvalidIndex, kindAmbiguousDocument,
 	kindInvalidManifest, kindLowercaseKeys, kindNoImages,
-	kindBadDigest, kindBadSize, kindMissingBlob, kindMissingForeignBlob, kindDigestMismatch, kindSizeMismatch,
-	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer,
+	kindBadDigest, kindBadSize, kindMissingBlob, kindDigestMismatch, kindSizeMismatch,
+	kindMediaTypeMismatch, kindMediaTypeDiffers, kindForeignLayer, kindForeignSource,
 	kindAbsentPlatform, kindRepeatedDescriptor, kindSeveralNames, kindUnknownBlob, kindIndexCycle, kindIndexTooDeep, kindIndexTooLarge,
-	kindDuplicateTag, kindNotInIndex, kindIndexManifestDisagree,
+	kindDuplicateTag, kindInvalidTag, kindNotInIndex, kindIndexManifestDisagree, kindIndexManifestDiffer,
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
-	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression,
-	kindLimitExceeded, kindHistoryMismatch,
+	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,
+	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 
@@ -113,9 +126,15 @@ func Kinds() []Kind { return append([]Kind(nil), kinds...) }
 // missing, malformed, limit or unsupported, "info" for warnings and info.
 func (k Kind) ClassName() string { return className(k.Class) }
 
-// causedBy is k for a finding caused by err: when k takes its class from
-// the cause, err's class, if it has one, replaces k's.
+// causedBy is k for a finding caused by err: the kind err carries, if
+// any (a link read two ways is that, wherever it is met); else, when k
+// takes its class from the cause, err's class, if it has one, replaces
+// k's.
 func (k Kind) causedBy(err error) Kind {
+	var ke *kindError
+	if errors.As(err, &ke) {
+		return ke.kind
+	}
 	if _, c := ClassOf(err); k.FromCause && c != nil {
 		k.Class = c
 	}

@@ -49,7 +49,7 @@ func (a *analysis) readV1() {
 				}
 				byTop[top] = img
 			}
-			img.RepoTags = appendUnique(img.RepoTags, repo+":"+tag)
+			a.addName(img, repoTags, repo+":"+tag)
 		}
 	}
 	if len(byTop) > 0 {
@@ -65,30 +65,22 @@ func (a *analysis) v1Image(top string) *Image {
 	}
 	var chain []string
 	seen := map[string]bool{}
-	for id := top; id != ""; {
-		if seen[id] || len(chain) > a.opts.Limits.MaxEntries {
+	for id := top; id != ""; id = a.v1Parent(id) {
+		if seen[id] {
 			a.add(kindV1ChainLoop, id+"/json", -1, "parent chain loops")
+			return nil
+		}
+		if len(chain) == MaxLayersPerImage {
+			a.spendRows(MaxLayersPerImage+1, true, "repositories", -1)
 			return nil
 		}
 		seen[id] = true
 		chain = append(chain, id)
-		_, data, err := a.document(id + "/json")
-		if err != nil {
-			a.add(kindMissingBlob.causedBy(err), id+"/json", -1, "%v", err)
-			break
-		}
-		var v v1JSON
-		if err := decodeStrict(data, &v); err != nil {
-			a.add(kindInvalidJSON.causedBy(err), id+"/json", -1, "%v", err)
-			break
-		}
-		if v.Parent != "" && !reV1ID.MatchString(v.Parent) {
-			a.add(kindBadV1ID, id+"/json", -1, "parent %q is not 64 hex characters", v.Parent)
-			break
-		}
-		id = v.Parent
 	}
 	i, img := a.newImage("repositories")
+	if !a.spendRows(len(chain), true, fmt.Sprintf("image[%d]", i), i) {
+		return img
+	}
 	for k := len(chain) - 1; k >= 0; k-- {
 		id := chain[k]
 		img.V1Chain = append(img.V1Chain, id)
@@ -104,4 +96,31 @@ func (a *analysis) v1Image(top string) *Image {
 		img.Layers = append(img.Layers, l)
 	}
 	return img
+}
+
+// v1Parent returns the parent of legacy layer id, "" at the base or
+// where the chain breaks. Each <id>/json is read once, and what is wrong
+// with it said once, however many tags reach it: many tags on one long
+// chain cost one walk of it per tag, not one read.
+func (a *analysis) v1Parent(id string) string {
+	if p, ok := a.v1Parents[id]; ok {
+		return p
+	}
+	a.v1Parents[id] = ""
+	_, data, err := a.document(id + "/json")
+	if err != nil {
+		a.add(kindMissingBlob.causedBy(err), id+"/json", -1, "%v", err)
+		return ""
+	}
+	var v v1JSON
+	if err := decodeStrict(data, &v); err != nil {
+		a.add(kindInvalidJSON.causedBy(err), id+"/json", -1, "%v", err)
+		return ""
+	}
+	if v.Parent != "" && !reV1ID.MatchString(v.Parent) {
+		a.add(kindBadV1ID, id+"/json", -1, "parent %q is not 64 hex characters", v.Parent)
+		return ""
+	}
+	a.v1Parents[id] = v.Parent
+	return v.Parent
 }

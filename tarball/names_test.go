@@ -141,24 +141,27 @@ func TestResolveLink(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	cat := newCatalog(&Options{})
-	for _, e := range []*entry{
-		{name: "a/layer.tar", kind: kindFile},
-		{name: "b/layer.tar", kind: kindSymlink, link: "a/layer.tar"},
-		{name: "c/layer.tar", kind: kindHardlink, link: "b/layer.tar"},
-		{name: "loop1", kind: kindSymlink, link: "loop2"},
-		{name: "loop2", kind: kindSymlink, link: "loop1"},
-		{name: "dangling", kind: kindSymlink, link: "nowhere"},
-		{name: "dir", kind: kindDir},
-		{name: "fifo", kind: kindOther},
-	} {
-		cat.add(e)
-	}
+	hops := []string{"f a/layer.tar box"}
 	long := "a/layer.tar"
 	for i := 0; i <= MaxLinkHops; i++ {
 		name := "hop" + strings.Repeat("x", i)
-		cat.add(&entry{name: name, kind: kindSymlink, link: long})
+		hops = append(hops, "l "+name+" "+long)
 		long = name
+	}
+	cat, err := testCatalog(append(hops, []string{
+		"l b/layer.tar ../a/layer.tar",
+		"h c/layer.tar a/layer.tar",
+		"l loop1 loop2",
+		"l loop2 loop1",
+		"l dangling nowhere",
+		"d dir",
+		"p fifo",
+		"l x a",
+		"l through x/layer.tar",
+		"l viadir x/../a/layer.tar",
+	}...)...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name    string
@@ -168,13 +171,17 @@ func TestLookup(t *testing.T) {
 	}{
 		{"a/layer.tar", "a/layer.tar", "", nil},
 		{"b/layer.tar", "a/layer.tar", "a/layer.tar", nil},
-		{"c/layer.tar", "a/layer.tar", "b/layer.tar", nil},
+		{"c/layer.tar", "a/layer.tar", "", nil}, // a hard link is the file itself
+		{"x/layer.tar", "a/layer.tar", "a", nil},
+		{"through", "a/layer.tar", "x/layer.tar", nil},
+		{"viadir", "a/layer.tar", "a/layer.tar", nil}, // x/.. is the root either way
 		{"missing", "", "", ErrMissing},
 		{"dangling", "", "", ErrMissing},
 		{"loop1", "", "", ErrMalformed},
 		{long, "", "", ErrMalformed},
 		{"dir", "", "", ErrMalformed},
 		{"fifo", "", "", ErrMalformed},
+		{"a/layer.tar/x", "", "", ErrMissing},
 	}
 	for _, tt := range tests {
 		e, via, err := cat.lookup(tt.name)
@@ -188,9 +195,116 @@ func TestLookup(t *testing.T) {
 			t.Errorf("lookup(%q) = %v, %q, %v; want %q via %q", tt.name, e, via, err, tt.want, tt.via)
 		}
 	}
-	if cat.add(&entry{name: "a/layer.tar", kind: kindFile}) || len(cat.findings) != 1 || cat.findings[0].Kind != kindDuplicateEntry.Name {
-		t.Errorf("a repeated name is accepted or not reported: %+v", cat.findings)
+	if len(cat.findings) != 0 {
+		t.Errorf("findings: %+v", cat.findings)
 	}
+}
+
+// testCatalog reads a tar of the entries described, one per string:
+// "f NAME CONTENT", "d NAME", "l NAME TARGET" (symlink), "h NAME TARGET"
+// (hard link), "p NAME" (fifo).
+func testCatalog(entries ...string) (*catalog, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, s := range entries {
+		f := strings.SplitN(s, " ", 3)
+		hdr := &tar.Header{Name: f[1], Mode: 0o644, Format: tar.FormatPAX}
+		var body string
+		switch f[0] {
+		case "f":
+			hdr.Typeflag, body = tar.TypeReg, f[2]
+			hdr.Size = int64(len(body))
+		case "d":
+			hdr.Typeflag = tar.TypeDir
+		case "l":
+			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, f[2]
+		case "h":
+			hdr.Typeflag, hdr.Linkname = tar.TypeLink, f[2]
+		case "p":
+			hdr.Typeflag = tar.TypeFifo
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	opts := &Options{}
+	opts.normalize()
+	return readTar(context.Background(), &buf, opts)
+}
+
+// TestExtractionRules: entries are applied as extraction applies them,
+// and refused where extraction would write elsewhere, fail, or where
+// docker load and containerd would see different archives.
+func TestExtractionRules(t *testing.T) {
+	tests := []struct {
+		name    string
+		entries []string
+		kind    string // the finding, "" for none
+	}{
+		{"under a symlink", []string{"d real", "l x real", "f x/layer.tar evil"}, "parent_not_directory"},
+		{"under a file", []string{"f x box", "f x/layer.tar evil"}, "parent_not_directory"},
+		{"under a fifo", []string{"p x", "f x/y z"}, "parent_not_directory"},
+		{"under a hard link", []string{"f a box", "h x a", "f x/y z"}, "parent_not_directory"},
+		{"deep under a symlink", []string{"d r", "l x r", "f x/a/b/c z"}, "parent_not_directory"},
+		{"file replaces a directory with members", []string{"f x/layer.tar box", "f x evil"}, "replaces_directory"},
+		{"symlink replaces a directory with members", []string{"f x/layer.tar box", "f y/layer.tar evil", "l x y"}, "replaces_directory"},
+		{"file replaces an empty directory", []string{"d x", "f x evil"}, "duplicate_entry"},
+		{"directory over a file", []string{"f x box", "d x"}, "duplicate_entry"},
+		{"directory named after its members", []string{"f x/y box", "d x"}, ""},
+		{"directory twice", []string{"d x", "d x"}, "duplicate_entry"},
+		{"forward hard link", []string{"h l a", "f a box"}, "bad_hardlink"},
+		{"self hard link", []string{"h a a"}, "bad_hardlink"},
+		{"hard link to a directory", []string{"d a", "h l a"}, "bad_hardlink"},
+		{"hard link to a symlink", []string{"f a box", "l s a", "h l s"}, "bad_hardlink"},
+		{"hard link through a symlinked directory", []string{"f r/a box", "l d r", "h l d/a"}, ""},
+		{"hard link not clean", []string{"f a box", "h l x/../a"}, "bad_link"},
+		{"symlink out", []string{"l x ../etc"}, "bad_link"},
+		{"symlink absolute", []string{"l x /etc"}, "bad_link"},
+		{"name too long", []string{"f " + strings.Repeat("a/", 2048) + "x box"}, "bad_entry_name"},
+		{"component too long", []string{"f " + strings.Repeat("a", 256) + " box"}, "bad_entry_name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat, err := testCatalog(tt.entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range cat.findings {
+				got = append(got, f.Kind)
+			}
+			if tt.kind == "" && len(got) > 0 || tt.kind != "" && (len(got) != 1 || got[0] != tt.kind) {
+				t.Errorf("findings %v, want [%s]: %+v", got, tt.kind, cat.findings)
+			}
+		})
+	}
+}
+
+// TestAmbiguousLink: x/../y where x is a symlink is the file system's
+// y under x's target's parent for docker load, and y at the link's own
+// level for containerd and skopeo, which join the names as strings. When
+// both exist and differ the lookup is refused; when the string leads
+// nowhere those readers fail loudly, and docker's file is read.
+func TestAmbiguousLink(t *testing.T) {
+	cat, err := testCatalog("f p/q/f inner", "f y outer", "f p/y deep", "f p/only deep", "l x p/q", "l amb x/../y", "l ok x/../only", "l solo x/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cat.lookup("amb"); !errors.Is(err, ErrMalformed) || kindOfErr(err) != "ambiguous_link" {
+		t.Errorf("lookup(amb) = %v, want an ambiguous_link", err)
+	}
+	if e, _, err := cat.lookup("ok"); err != nil || e.name != "p/only" {
+		t.Errorf("lookup(ok) = %v, %v; want p/only (the string only names nothing)", e, err)
+	}
+	if e, _, err := cat.lookup("solo"); err != nil || e.name != "p/q/f" {
+		t.Errorf("lookup(solo) = %v, %v; want p/q/f (the string x/f names nothing)", e, err)
+	}
+}
+
+func kindOfErr(err error) string {
+	return kindBadEntry.causedBy(err).Name
 }
 
 func TestClassify(t *testing.T) {
@@ -426,6 +540,31 @@ func TestOldRegularFileFlag(t *testing.T) {
 	e := cat.entries["oci-layout"]
 	if e == nil || e.kind != kindFile || string(e.data) != string(body) {
 		t.Fatalf("entry %+v, want a kept regular file", e)
+	}
+}
+
+func TestValidRepoTag(t *testing.T) {
+	for s, want := range map[string]bool{
+		"busybox:latest":                              true,
+		"docker.io/library/busybox:1.36":              true,
+		"localhost:5000/a/b-c_d.e:v1":                 true,
+		"Registry.Example:443/x/y:TAG.1-2":            true,
+		"[::1]:5000/x:1":                              true,
+		"busybox:1@sha256:" + strings.Repeat("a", 64): true,
+		"busybox":                              false, // docker load: invalid tag
+		"Busybox:1":                            false, // repository names are lowercase
+		"busybox:":                             false,
+		"busybox:-x":                           false,
+		"busybox:" + strings.Repeat("t", 129):  false,
+		"a//b:1":                               false,
+		"box:1\x1b[2K":                         false,
+		"box:1\n":                              false,
+		"x/" + strings.Repeat("a", 260) + ":1": false,
+		"":                                     false,
+	} {
+		if got := validRepoTag(s); got != want {
+			t.Errorf("validRepoTag(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
 

@@ -11,8 +11,7 @@ import (
 
 // readSeekable indexes a plain tar file in a first pass that seeks past
 // entry bodies, then hashes the bodies concurrently, largest first, each
-// through its own section reader. Sparse entries, whose bodies are not
-// contiguous, are hashed during the first pass.
+// through its own section reader. Sparse entries are refused unread.
 func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, error) {
 	cat := newCatalog(opts)
 	tr := tar.NewReader(f)
@@ -25,12 +24,6 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 		return off
 	}
 	err := walkTar(ctx, tr, pos, cat, opts, func(e *entry, hdr *tar.Header) error {
-		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
-			if err := hashEntry(ctx, cat, e, tr, opts, false); err != nil {
-				return entryReadError(e.name, err)
-			}
-			return nil
-		}
 		off, err := f.Seek(0, io.SeekCurrent)
 		if err != nil {
 			return err

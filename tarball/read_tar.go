@@ -66,10 +66,16 @@ func walkTar(ctx context.Context, tr *tar.Reader, pos func() int64, cat *catalog
 			if n == 0 {
 				return fmt.Errorf("%w: not a tar archive: %v", ErrMalformed, err)
 			}
-			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, last, err)
+			return fmt.Errorf("%w: after entry %q: archive is truncated or corrupt: %v", ErrMalformed, clip(last), err)
 		}
 		if n >= opts.Limits.MaxEntries {
 			return fmt.Errorf("%w: more than %d entries (the max-entries limit)", ErrLimit, opts.Limits.MaxEntries)
+		}
+		// Names and link targets count against the metadata budget
+		// before anything is made of them, refused ones too: a PAX
+		// header may hold a name of a megabyte.
+		if !cat.keep(int64(len(hdr.Name) + len(hdr.Linkname))) {
+			return fmt.Errorf("%w: entry names and link targets exceed %d bytes with the JSON documents (the max-metadata-bytes limit)", ErrLimit, cat.maxRetain)
 		}
 		last = hdr.Name
 		bodyEnd = entryEnd(hdr, pos())
@@ -81,37 +87,55 @@ func walkTar(ctx context.Context, tr *tar.Reader, pos func() int64, cat *catalog
 		if name == "" {
 			continue
 		}
-		e := &entry{name: name, size: hdr.Size}
-		switch hdr.Typeflag {
-		case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
-			e.kind = kindFile
-			if hdr.Size < 0 {
-				return fmt.Errorf("%w: entry %q: negative size", ErrMalformed, hdr.Name)
-			}
-		case tar.TypeSymlink, tar.TypeLink:
-			e.kind = kindSymlink
-			if hdr.Typeflag == tar.TypeLink {
-				e.kind = kindHardlink
-			}
-			e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
-			if err != nil {
-				cat.problem(kindBadLink.causedBy(err), name, "%v", err)
-				e.kind = kindOther
-			}
-		case tar.TypeDir:
-			e.kind = kindDir
-		default:
-			e.kind = kindOther
+		e, err := tarEntry(cat, name, hdr)
+		if err != nil {
+			return err
 		}
-		if !cat.add(e) {
-			continue
+		kept, err := cat.add(e)
+		if err != nil {
+			return err
 		}
-		if e.kind == kindFile {
+		if kept && e.kind == kindFile {
 			if err := body(e, hdr); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// tarEntry makes the entry of a tar header. A sparse entry is refused
+// here, before a byte of it is read: archive/tar would expand its holes
+// into zeros, so a few bytes could stand for a petabyte, and no image
+// producer writes one.
+func tarEntry(cat *catalog, name string, hdr *tar.Header) (*entry, error) {
+	e := &entry{name: name, size: hdr.Size}
+	var err error
+	switch hdr.Typeflag {
+	case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
+		e.kind = kindFile
+		if hdr.Size < 0 {
+			return nil, fmt.Errorf("%w: entry %q: negative size", ErrMalformed, clip(hdr.Name))
+		}
+		if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
+			e.kind = kindSparse
+			cat.problem(kindSparseEntry, name, "entry %q is a sparse file (%d bytes once its holes are filled): refused unread, as no image producer writes one and its holes would be hashed as zeros", clip(name), hdr.Size)
+		}
+	case tar.TypeSymlink, tar.TypeLink:
+		e.kind, e.raw = kindSymlink, hdr.Linkname
+		if hdr.Typeflag == tar.TypeLink {
+			e.kind, e.raw = kindHardlink, ""
+		}
+		e.link, err = resolveLink(name, hdr.Linkname, e.kind == kindSymlink)
+		if err != nil {
+			cat.problem(kindBadLink.causedBy(err), name, "%v", err)
+			e.kind, e.raw, e.link = kindOther, "", ""
+		}
+	case tar.TypeDir:
+		e.kind = kindDir
+	default:
+		e.kind = kindOther
+	}
+	return e, nil
 }
 
 // entryEnd is the offset where the body of hdr, which starts at start,
@@ -139,3 +163,16 @@ func isPAXSparse(hdr *tar.Header) bool {
 	}
 	return false
 }
+
+// clip shortens a refused name from the archive for a finding: its
+// first 256 bytes name it well enough, and thousands of names of a few
+// kilobytes, quoted in a subject and a message each, must not make the
+// findings outgrow the names themselves.
+func clip(name string) string {
+	if len(name) <= clipBytes {
+		return name
+	}
+	return name[:clipBytes] + "..."
+}
+
+const clipBytes = 256

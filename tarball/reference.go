@@ -148,3 +148,12 @@ func normalizeName(s string) string {
 	ref.Repository = ref.FullName()
 	return ref.String()
 }
+
+// validRepoTag reports whether docker load accepts s as a RepoTags
+// entry: a reference with a tag. docker load parses each entry and needs
+// a tag ("invalid tag"); it refuses the archive otherwise, after loading
+// the image.
+func validRepoTag(s string) bool {
+	ref, err := ParseReference(s)
+	return err == nil && ref.Tag != ""
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -87,6 +88,10 @@ func entryReadError(name string, err error) error {
 type blobJob struct {
 	e      *entry
 	offset int64
+	// info is what lstat saw of a directory's file, and aliases its
+	// other names (hard links), which get its results.
+	info    fs.FileInfo
+	aliases []*entry
 }
 
 // hashAll is the one scheduler of the seekable file and directory readers.
@@ -109,7 +114,7 @@ func hashAll(ctx context.Context, jobs []blobJob, opts *Options, hash func(j blo
 // large part of the work. Compressed blobs are read as before: inflating
 // costs far more than the copy.
 func inPlace(e *entry, b []byte) bool {
-	return algorithmFromName(e.name) == "" && layer.Detect(b[:min(4, len(b))]) == layer.None
+	return algorithmFromName(e.name) == "" && layer.Detect(b[:min(layer.MagicLen, len(b))]) == layer.None
 }
 
 // hashMapped hashes an entry whose bytes are a slice of the mapped

@@ -2,6 +2,7 @@ package tarball
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/tardigest/tardigest/layer"
@@ -31,7 +32,7 @@ func isConfigType(mt string) bool   { return mt == mtOCIConfig || mt == mtDocker
 func layerCompression(mt string) (layer.Compression, bool) {
 	switch mt {
 	case "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
-		"application/vnd.docker.image.rootfs.diff.tar":
+		"application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.foreign.diff.tar":
 		return layer.None, true
 	case "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
 		"application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
@@ -42,11 +43,32 @@ func layerCompression(mt string) (layer.Compression, bool) {
 	return "", false
 }
 
-// isForeign reports a layer that registries may not distribute: its bytes
-// are often absent from archives and fetched from urls, which tardigest
-// never does.
+// isForeign reports a layer media type that registries may not
+// distribute: its bytes are often absent from archives and fetched from
+// urls, which tardigest never does. Only these exact types may be
+// absent; urls on any other layer excuse nothing.
 func isForeign(mt string) bool {
-	return strings.Contains(mt, "nondistributable") || strings.Contains(mt, "foreign")
+	switch mt {
+	case "application/vnd.oci.image.layer.nondistributable.v1.tar",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+		"application/vnd.docker.image.rootfs.foreign.diff.tar",
+		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
+		return true
+	}
+	return false
+}
+
+// urlList quotes a descriptor's urls for a message.
+func urlList(urls []string) string {
+	if len(urls) == 0 {
+		return "no urls"
+	}
+	q := make([]string, len(urls))
+	for i, u := range urls {
+		q[i] = strconv.Quote(u)
+	}
+	return strings.Join(q, ", ")
 }
 
 // Platform is an image's platform, as an index descriptor or a config

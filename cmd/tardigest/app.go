@@ -112,17 +112,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		err = app.RunContext(ctx, args)
 	}
+	if ctx.Err() != nil {
+		// Interrupted, whatever the run ended with: a stream that ended
+		// after the interrupt does not make it forgotten.
+		fmt.Fprintln(stderr, "tardigest: interrupted")
+		return exitInterrupted
+	}
 	if err == nil {
 		return exitOK
 	}
 	code := exitCodeFor(err)
 	var ee exitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(stderr, "tardigest: error: %s\n", strings.TrimSpace(err.Error()))
+		for _, line := range errorLines(err) {
+			fmt.Fprintf(stderr, "tardigest: error: %s\n", line)
+		}
 		var he hintError
 		switch {
 		case errors.As(err, &he):
-			fmt.Fprintf(stderr, "tardigest: hint: %s\n", he.hint)
+			fmt.Fprintf(stderr, "tardigest: hint: %s\n", escapeLines(he.hint))
 		case errors.Is(err, tarball.ErrNoImage):
 			fmt.Fprintf(stderr, "tardigest: hint: run 'tardigest inspect ARCHIVE' to list the images and their names\n")
 		case code == exitUsage:
@@ -130,6 +138,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return code
+}
+
+// errorLines is err as lines for stderr: one per error it joins, each
+// escaped (report.Escape), since error messages quote names and tags from
+// the archive, and a newline or a terminal escape in one must not forge
+// or hide a line.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, errorLines(e)...)
+		}
+		return lines
+	}
+	return []string{report.Escape(strings.TrimSpace(err.Error()))}
+}
+
+// escapeLines escapes each line of a hint of ours, whose lines (a table
+// of images) are its own and whose archive strings were escaped when it
+// was made.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = report.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func version() string {

@@ -16,17 +16,19 @@ import (
 	"github.com/tardigest/tardigest/layer"
 )
 
-// Bounds every run of the real binary on a hostile case must stay in.
+// Bounds every run of the real binary on a hostile case must stay in,
+// with default limits (issue 10): any archive of a few MB ends in 20
+// seconds under 512 MiB, or is refused naming the limit.
 const (
-	maxRSSBytes   = 256 << 20
-	maxCaseWallTS = 60 * time.Second
+	maxRSSBytes   = 512 << 20
+	maxCaseWallTS = 20 * time.Second
 )
 
 // TestHostileCasesAsProcess runs the built binary on every case of
 // testdata/cases, as a separate process in an empty working directory
 // with an empty TMPDIR, and checks: the documented exit code for the
-// case's class, peak RSS under 256 MiB, an end within a minute, and both
-// directories still empty afterwards (tardigest never extracts nor
+// case's class, peak RSS under 512 MiB, an end within 20 seconds, and
+// both directories still empty afterwards (tardigest never extracts nor
 // writes temporary files).
 func TestHostileCasesAsProcess(t *testing.T) {
 	if testing.Short() {
@@ -72,7 +74,11 @@ func TestHostileCasesAsProcess(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if want := exitFor(c.Expect); code != want {
+			want := exitFor(c.Expect)
+			if c.Exit >= 0 {
+				want = c.Exit
+			}
+			if code != want {
 				t.Errorf("exit code %d, want %d (expect: %s)", code, want, c.Expect)
 			}
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {

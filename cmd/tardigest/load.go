@@ -120,7 +120,7 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 		defer stop()
 	}
 	if src == "-" {
-		res, err = tarball.Read(c.Context, c.App.Reader, opts)
+		res, err = tarball.Read(c.Context, interruptible(c.Context, c.App.Reader), opts)
 	} else {
 		res, err = tarball.Open(c.Context, src, opts)
 	}
@@ -190,7 +190,7 @@ func chooseOne(err error, res *tarball.Result, images []int) error {
 		if platform == "" {
 			platform = "-"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, name, platform, report.ShortID(img.ImageID))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, report.Escape(name), report.Escape(platform), report.ShortID(img.ImageID))
 	}
 	tw.Flush()
 	return hintError{err, strings.TrimSuffix(b.String(), "\n")}

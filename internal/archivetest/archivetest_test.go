@@ -151,3 +151,50 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// TestRepeatIndex: {{i}} counts the copies of the innermost repeat, and a
+// (repeat N) section is written N times with its own {{i}}.
+func TestRepeatIndex(t *testing.T) {
+	c, err := Parse("i.txt", []byte(`expect: ok
+-- list --
+[{{repeat 3 ,}}"t{{i}}:{{repeat 2}}{{i 10}}{{end}}"{{end}}]
+-- {{i 0 64}}/json (repeat 3) --
+{"id":"{{i}}","parent":"{{i -1 64}}"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Bytes("list"); err != nil || string(got) != `["t0:1011","t1:1011","t2:1011"]` {
+		t.Errorf("list = %s, %v", got, err)
+	}
+	data, err := c.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(data))
+	var names, bodies []string
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		b, _ := io.ReadAll(tr)
+		names = append(names, hdr.Name)
+		bodies = append(bodies, string(b))
+	}
+	zero := strings.Repeat("0", 63)
+	want := []string{"list", zero + "0/json", zero + "1/json", zero + "2/json"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("names %q, want %q", names, want)
+	}
+	if len(bodies) == 4 && bodies[2] != `{"id":"1","parent":"`+zero+`0"}` {
+		t.Errorf("body of copy 1: %s", bodies[2])
+	}
+	if _, err := Parse("bad.txt", []byte("expect: ok\n-- x --\n{{i}}\n")); err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := Parse("bad.txt", []byte("expect: ok\n-- x --\n{{i}}\n"))
+	if _, err := bad.Bytes("x"); err == nil {
+		t.Errorf("{{i}} outside a repeat is accepted")
+	}
+}

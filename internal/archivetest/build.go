@@ -20,14 +20,28 @@ import (
 type value struct {
 	data   []byte
 	diffID string // sha256:<hex> of the uncompressed layer tar
+	digest string // sha256:<hex> of data, once asked for
 }
 
-// builder evaluates sections lazily, each once.
+// sha256 returns the digest of v's bytes, computed once: a {{repeat}}
+// naming a large section thousands of times must not hash it each time.
+func (v *value) sha256() string {
+	if v.digest == "" {
+		v.digest = sha256Digest(v.data)
+	}
+	return v.digest
+}
+
+// builder evaluates sections lazily, each once (a (repeat N) section
+// once per copy).
 type builder struct {
 	c       *Case
 	byName  map[string]*Section
 	done    map[*Section]*value
 	working map[*Section]bool
+	// index holds the copy numbers of the repeats being expanded,
+	// innermost last: what {{i}} says.
+	index []int
 }
 
 func newBuilder(c *Case) *builder {
@@ -122,11 +136,13 @@ func (b *builder) eval(s *Section) (*value, error) {
 		}
 	}
 	if m, ok := s.mod("sparse"); ok {
-		n, err := strconv.Atoi(m.Args[0])
-		if err != nil || n < 0 {
-			return nil, b.errf(s, "sparse %q: not a size", m.Args[0])
+		n, err := sparseArgs(m)
+		if err != nil {
+			return nil, b.errf(s, "%v", err)
 		}
-		data = append(data, make([]byte, n)...) // the expanded bytes
+		if n <= maxExpandedHole {
+			data = append(data, make([]byte, n)...) // the expanded bytes
+		}
 	}
 	if v.diffID == "" {
 		v.diffID = sha256Digest(data)
@@ -192,19 +208,12 @@ func (b *builder) expand(s string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			text, err := b.expand(inner)
-			if err != nil {
-				return "", err
-			}
 			sep := ""
 			if len(action) == 3 {
 				sep = action[2]
 			}
-			for k := 0; k < n; k++ {
-				if k > 0 {
-					out.WriteString(sep)
-				}
-				out.WriteString(text)
+			if err := b.repeat(&out, inner, sep, n); err != nil {
+				return "", err
 			}
 			s = rest
 			continue
@@ -215,6 +224,54 @@ func (b *builder) expand(s string) (string, error) {
 		}
 		out.WriteString(text)
 	}
+}
+
+// repeat writes n copies of inner, expanded, with sep between them. The
+// text is expanded once unless it says {{i}}, the copy's number.
+func (b *builder) repeat(out *strings.Builder, inner, sep string, n int) error {
+	perCopy := strings.Contains(inner, "{{i}}") || strings.Contains(inner, "{{i ")
+	var text string
+	for k := 0; k < n; k++ {
+		if k == 0 || perCopy {
+			b.index = append(b.index, k)
+			t, err := b.expand(inner)
+			b.index = b.index[:len(b.index)-1]
+			if err != nil {
+				return err
+			}
+			text = t
+		}
+		if k > 0 {
+			out.WriteString(sep)
+		}
+		out.WriteString(text)
+	}
+	return nil
+}
+
+// indexPlaceholder is {{i [OFFSET [WIDTH]]}}: the number of the copy
+// being written by the innermost repeat, plus OFFSET, zero-padded to
+// WIDTH digits.
+func (b *builder) indexPlaceholder(action []string) (string, error) {
+	if len(b.index) == 0 {
+		return "", fmt.Errorf("{{i}} outside a repeat")
+	}
+	var off, width int64
+	var err error
+	if len(action) > 1 {
+		if off, err = strconv.ParseInt(action[1], 10, 64); err != nil {
+			return "", fmt.Errorf("{{i %s}}: %v", action[1], err)
+		}
+	}
+	if len(action) > 2 {
+		if width, err = strconv.ParseInt(action[2], 10, 64); err != nil || width < 0 || width > 64 {
+			return "", fmt.Errorf("{{i %s %s}}: want a width of 0 to 64", action[1], action[2])
+		}
+	}
+	if len(action) > 3 {
+		return "", fmt.Errorf("want {{i}}, {{i OFFSET}} or {{i OFFSET WIDTH}}")
+	}
+	return fmt.Sprintf("%0*d", width, int64(b.index[len(b.index)-1])+off), nil
 }
 
 // matchEnd splits s at the {{end}} that closes a {{repeat}}.
@@ -254,6 +311,9 @@ func clip(s string) string {
 
 func (b *builder) placeholder(action []string) (string, error) {
 	fn := action[0]
+	if fn == "i" {
+		return b.indexPlaceholder(action)
+	}
 	if fn == "bytes" {
 		if len(action) != 2 {
 			return "", fmt.Errorf("want {{bytes HEX}}")
@@ -274,9 +334,9 @@ func (b *builder) placeholder(action []string) (string, error) {
 	}
 	switch fn {
 	case "digest":
-		return sha256Digest(v.data), nil
+		return v.sha256(), nil
 	case "hex":
-		return strings.TrimPrefix(sha256Digest(v.data), "sha256:"), nil
+		return strings.TrimPrefix(v.sha256(), "sha256:"), nil
 	case "sha512":
 		sum := sha512.Sum512(v.data)
 		return "sha512:" + hex.EncodeToString(sum[:]), nil
@@ -378,4 +438,24 @@ func zstdOf(b []byte) ([]byte, error) {
 	}
 	defer zw.Close()
 	return zw.EncodeAll(b, nil), nil
+}
+
+// maxExpandedHole is the largest hole of a (sparse N) section that
+// placeholders see expanded; a larger one (a bomb) is left out of them.
+const maxExpandedHole = 64 << 20
+
+// sparseFormats are the sparse encodings a (sparse N FORMAT) section
+// may use.
+var sparseFormats = []string{"pax1.0", "pax0.1", "pax0.0", "gnu"}
+
+// sparseArgs returns the hole size of a (sparse N [FORMAT]) modifier.
+func sparseArgs(m Mod) (int64, error) {
+	n, err := strconv.ParseInt(m.Args[0], 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("sparse %q: not a size", m.Args[0])
+	}
+	if len(m.Args) == 2 && !known(sparseFormats, m.Args[1]) {
+		return 0, fmt.Errorf("sparse format %q: want one of %s", m.Args[1], strings.Join(sparseFormats, ", "))
+	}
+	return n, nil
 }

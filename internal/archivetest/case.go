@@ -23,6 +23,9 @@ type Case struct {
 	Limits map[string]int64
 	// Images is the number of images that must be found, or -1.
 	Images int
+	// Exit is the exit code verify must end with when it is not the one
+	// of Expect's class (a pre-1.10 archive verifies nothing: 1), or -1.
+	Exit int
 	// MaxIndexNodes bounds the size of the index tree, or is 0.
 	MaxIndexNodes int
 	// Truncate cuts the final archive at this offset (negative: from the
@@ -74,12 +77,12 @@ var modArgs = map[string][2]int{ // min, max
 	"dir": {0, 0}, "symlink": {1, 1}, "hardlink": {1, 1}, "device": {0, 0}, "fifo": {0, 0},
 	"raw": {0, 0}, "base64": {0, 0}, "hex": {0, 0}, "layer": {1, 1},
 	"prepend": {1, 1}, "append": {1, 1}, "flip": {1, 1},
-	"size": {1, 1}, "sparse": {1, 1},
+	"size": {1, 1}, "sparse": {1, 2}, "repeat": {1, 1},
 }
 
 // Parse reads a case file. name is used in errors and as Case.Name.
 func Parse(name string, data []byte) (*Case, error) {
-	c := &Case{Name: name, Container: "tar", Images: -1, Limits: map[string]int64{}}
+	c := &Case{Name: name, Container: "tar", Images: -1, Exit: -1, Limits: map[string]int64{}}
 	lines := strings.SplitAfter(string(data), "\n")
 	errf := func(line int, format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", name, line+1, fmt.Sprintf(format, args...))
@@ -151,14 +154,17 @@ func (c *Case) setHeader(key, value string) error {
 		c.Fatal = b
 	case "limits":
 		return c.setLimits(value)
-	case "images", "max-index-nodes":
+	case "images", "max-index-nodes", "exit":
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 {
 			return fmt.Errorf("%s: %q is not a count", key, value)
 		}
-		if key == "images" {
+		switch key {
+		case "images":
 			c.Images = n
-		} else {
+		case "exit":
+			c.Exit = n
+		default:
 			c.MaxIndexNodes = n
 		}
 	case "truncate", "flip":

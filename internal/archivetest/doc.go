@@ -30,6 +30,8 @@
 //	                   max-index-depth, max-uncompressed-bytes,
 //	                   max-expansion-ratio, max-zstd-window-bytes
 //	images: N          exactly N images must be found
+//	exit: N            verify must exit N, when that is not its class's code
+//	                   (a pre-1.10 archive claims nothing to verify: 1)
 //	max-index-nodes: N the index tree may hold at most N nodes
 //	truncate: N        cut the final archive (after outer compression) at
 //	                   byte N; negative N cuts that many bytes off the end
@@ -53,6 +55,9 @@
 //	(at PATH)          path in the archive instead of NAME; may hold placeholders
 //	(blob)             path blobs/sha256/<hex of the bytes>; (blob sha512) too
 //	(def)              not written anywhere: bytes only for placeholders
+//	(repeat N)         written N times, {{i}} counting the copies from 0 in
+//	                   its name, (at PATH) and body; placeholders that
+//	                   name the section see copy 0
 //	(outside)          directory containers: written next to the layout
 //	                   directory, at ../outside/PATH, never in a tar
 //
@@ -62,7 +67,7 @@
 //	(symlink TARGET)   a symbolic link; "(symlink -> TARGET)" also reads
 //	(hardlink TARGET)  a hard link (in a directory container: os.Link)
 //	(device)           a character device (tar only)
-//	(fifo)             a named pipe (tar only)
+//	(fifo)             a named pipe (in a directory: mkfifo)
 //
 // How the bytes are made, in this order:
 //
@@ -83,8 +88,11 @@
 //	(size N)           the header claims N bytes. With fewer bytes in the
 //	                   body, the archive ends inside this entry; with more,
 //	                   the rest spills into where the next header should be.
-//	(sparse N)         a PAX 1.0 sparse member: the body, then a hole of N
-//	                   zero bytes; placeholders see the expanded bytes
+//	(sparse N [F])     a sparse member: the body, then a hole of N zero
+//	                   bytes, in format F: pax1.0 (the default), pax0.1,
+//	                   pax0.0 or gnu (old GNU 'S'); placeholders see the
+//	                   expanded bytes, unless the hole is over 64 MiB. In a
+//	                   directory container: a sparse file
 //
 // # Placeholders
 //
@@ -97,6 +105,10 @@
 //	{{bytes HEX}}      raw bytes, such as invalid UTF-8
 //	{{repeat N}}...{{end}}      the text N times; {{repeat N ,}} puts a
 //	                   separator word between copies
+//	{{i}}              the number of the copy being written by the
+//	                   innermost {{repeat}} or (repeat N), from 0;
+//	                   {{i OFFSET WIDTH}} adds OFFSET and zero-pads to WIDTH
+//	                   digits (64 makes a legacy layer ID)
 //
 // Sections are evaluated lazily, on first reference, so a manifest can name
 // its config and layers, and a config its layers' diffIDs, in any order; a

@@ -32,7 +32,7 @@ func (b *builder) path(s *Section) (string, error) {
 		}
 		switch alg {
 		case "sha256":
-			return "blobs/sha256/" + strings.TrimPrefix(sha256Digest(v.data), "sha256:"), nil
+			return "blobs/sha256/" + strings.TrimPrefix(v.sha256(), "sha256:"), nil
 		case "sha512":
 			sum := sha512.Sum512(v.data)
 			return "blobs/sha512/" + hex.EncodeToString(sum[:]), nil
@@ -114,82 +114,143 @@ func (c *Case) finish(out []byte) ([]byte, error) {
 	return out, nil
 }
 
+// copies is how many times a section is written: N for (repeat N).
+func copies(s *Section) (int, error) {
+	m, ok := s.mod("repeat")
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(m.Args[0])
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, fmt.Errorf("repeat %q: not a count", m.Args[0])
+	}
+	return n, nil
+}
+
+// forEachCopy calls write for every copy of every written section, in
+// order, with {{i}} set for a (repeat N) section and its cache cleared
+// between copies.
+func (b *builder) forEachCopy(write func(s *Section) error) error {
+	for _, s := range b.c.Sections {
+		if s.has("def") {
+			continue
+		}
+		n, err := copies(s)
+		if err != nil {
+			return b.errf(s, "%v", err)
+		}
+		for k := 0; k < n; k++ {
+			if s.has("repeat") {
+				b.index = append(b.index, k)
+				delete(b.done, s)
+			}
+			err := write(s)
+			if s.has("repeat") {
+				b.index = b.index[:len(b.index)-1]
+				delete(b.done, s)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // tar writes every written section as a tar entry, in order.
 func (b *builder) tar() ([]byte, error) {
 	var buf bytes.Buffer
-	for _, s := range b.c.Sections {
-		if s.has("def") || s.has("outside") {
-			continue
+	ended := false
+	err := b.forEachCopy(func(s *Section) error {
+		if s.has("outside") || ended {
+			return nil
 		}
-		name, err := b.path(s)
-		if err != nil {
-			return nil, err
-		}
-		hdr := &tar.Header{Name: name, ModTime: epoch, Mode: 0o644, Typeflag: tar.TypeReg}
-		var data []byte
-		switch {
-		case s.has("dir"):
-			hdr.Typeflag, hdr.Mode = tar.TypeDir, 0o755
-			if !strings.HasSuffix(hdr.Name, "/") {
-				hdr.Name += "/"
-			}
-		case s.has("symlink"), s.has("hardlink"):
-			hdr.Typeflag, hdr.Mode = tar.TypeSymlink, 0o777
-			key := "symlink"
-			if s.has("hardlink") {
-				hdr.Typeflag, hdr.Mode, key = tar.TypeLink, 0o644, "hardlink"
-			}
-			if hdr.Linkname, err = b.linkTarget(s, key); err != nil {
-				return nil, err
-			}
-		case s.has("device"):
-			hdr.Typeflag, hdr.Devmajor, hdr.Devminor = tar.TypeChar, 1, 3
-		case s.has("fifo"):
-			hdr.Typeflag = tar.TypeFifo
-		default:
-			v, err := b.eval(s)
-			if err != nil {
-				return nil, err
-			}
-			data = v.data
-			hdr.Size = int64(len(data))
-		}
-		if m, ok := s.mod("sparse"); ok {
-			hole, _ := strconv.Atoi(m.Args[0])
-			if err := writeSparse(&buf, name, data[:len(data)-hole], int64(len(data))); err != nil {
-				return nil, b.errf(s, "sparse: %v", err)
-			}
-			continue
-		}
-		if m, ok := s.mod("size"); ok {
-			n, err := strconv.ParseInt(m.Args[0], 10, 64)
-			if err != nil {
-				return nil, b.errf(s, "size: %v", err)
-			}
-			hdr.Size = n
-			if err := tar.NewWriter(&buf).WriteHeader(hdr); err != nil {
-				return nil, b.errf(s, "size: %v", err)
-			}
-			buf.Write(data)
-			if int64(len(data)) < n {
-				return buf.Bytes(), nil // the archive ends inside this entry
-			}
-			pad(&buf)
-			continue
-		}
-		tw := tar.NewWriter(&buf)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
-		if err := tw.Flush(); err != nil {
-			return nil, b.errf(s, "%v", err)
-		}
+		var err error
+		ended, err = b.tarEntry(&buf, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	buf.Write(make([]byte, 1024)) // end of archive
+	if !ended {
+		buf.Write(make([]byte, 1024)) // end of archive
+	}
 	return buf.Bytes(), nil
+}
+
+// tarEntry writes one copy of section s as a tar entry, and reports
+// whether the archive ends inside it ((size N) larger than the body).
+func (b *builder) tarEntry(buf *bytes.Buffer, s *Section) (bool, error) {
+	name, err := b.path(s)
+	if err != nil {
+		return false, err
+	}
+	hdr := &tar.Header{Name: name, ModTime: epoch, Mode: 0o644, Typeflag: tar.TypeReg}
+	var data []byte
+	switch {
+	case s.has("dir"):
+		hdr.Typeflag, hdr.Mode = tar.TypeDir, 0o755
+		if !strings.HasSuffix(hdr.Name, "/") {
+			hdr.Name += "/"
+		}
+	case s.has("symlink"), s.has("hardlink"):
+		hdr.Typeflag, hdr.Mode = tar.TypeSymlink, 0o777
+		key := "symlink"
+		if s.has("hardlink") {
+			hdr.Typeflag, hdr.Mode, key = tar.TypeLink, 0o644, "hardlink"
+		}
+		if hdr.Linkname, err = b.linkTarget(s, key); err != nil {
+			return false, err
+		}
+	case s.has("device"):
+		hdr.Typeflag, hdr.Devmajor, hdr.Devminor = tar.TypeChar, 1, 3
+	case s.has("fifo"):
+		hdr.Typeflag = tar.TypeFifo
+	default:
+		v, err := b.eval(s)
+		if err != nil {
+			return false, err
+		}
+		data = v.data
+		hdr.Size = int64(len(data))
+	}
+	if m, ok := s.mod("sparse"); ok {
+		writeSparseSection(buf, name, data, m)
+		return false, nil
+	}
+	if m, ok := s.mod("size"); ok {
+		return b.lyingSize(buf, s, hdr, data, m)
+	}
+	tw := tar.NewWriter(buf)
+	if err := tw.WriteHeader(hdr); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	if _, err := tw.Write(data); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	if err := tw.Flush(); err != nil {
+		return false, b.errf(s, "%v", err)
+	}
+	return false, nil
+}
+
+// lyingSize writes an entry whose header claims the size of a (size N)
+// modifier: with fewer bytes in the body, the archive ends inside it.
+func (b *builder) lyingSize(buf *bytes.Buffer, s *Section, hdr *tar.Header, data []byte, m Mod) (bool, error) {
+	n, err := strconv.ParseInt(m.Args[0], 10, 64)
+	if err != nil {
+		return false, b.errf(s, "size: %v", err)
+	}
+	hdr.Size = n
+	if err := tar.NewWriter(buf).WriteHeader(hdr); err != nil {
+		return false, b.errf(s, "size: %v", err)
+	}
+	buf.Write(data)
+	if int64(len(data)) < n {
+		return true, nil
+	}
+	pad(buf)
+	return false, nil
 }
 
 func pad(buf *bytes.Buffer) {
@@ -198,19 +259,54 @@ func pad(buf *bytes.Buffer) {
 	}
 }
 
-// writeSparse writes a PAX 1.0 sparse member: data at offset 0, then a
-// hole up to realSize. archive/tar reads these but will not write them.
-func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64) error {
-	records := ""
-	for _, kv := range [][2]string{
-		{"GNU.sparse.major", "1"}, {"GNU.sparse.minor", "0"},
-		{"GNU.sparse.name", name}, {"GNU.sparse.realsize", strconv.FormatInt(realSize, 10)},
-	} {
-		records += paxRecord(kv[0], kv[1])
+// writeSparseSection writes the sparse member of a (sparse N [FORMAT])
+// section whose bytes are data (expanded, unless the hole is large).
+func writeSparseSection(buf *bytes.Buffer, name string, data []byte, m Mod) {
+	hole, _ := sparseArgs(m)
+	if hole <= maxExpandedHole {
+		data = data[:int64(len(data))-hole]
 	}
-	buf.Write(rawHeader("PaxHeaders.0/"+shortName(name), 'x', int64(len(records)), ""))
-	buf.WriteString(records)
+	format := "pax1.0"
+	if len(m.Args) == 2 {
+		format = m.Args[1]
+	}
+	writeSparse(buf, name, data, int64(len(data))+hole, format)
+}
+
+// writeSparse writes a sparse member: data at offset 0, then a hole up
+// to realSize, in one of the encodings archive/tar reads but will not
+// write: PAX 1.0 (the map at the start of the body), PAX 0.1 (the map in
+// one record), PAX 0.0 (one record per number) or old GNU ('S', the map
+// in the header).
+func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64, format string) {
+	size, n := strconv.FormatInt(realSize, 10), strconv.Itoa(len(data))
+	var records [][2]string
+	switch format {
+	case "gnu":
+		buf.Write(gnuSparseHeader(name, int64(len(data)), realSize))
+		buf.Write(data)
+		pad(buf)
+		return
+	case "pax0.0":
+		records = [][2]string{{"GNU.sparse.size", size}, {"GNU.sparse.numblocks", "1"}, {"GNU.sparse.offset", "0"}, {"GNU.sparse.numbytes", n}}
+	case "pax0.1":
+		records = [][2]string{{"GNU.sparse.size", size}, {"GNU.sparse.numblocks", "1"}, {"GNU.sparse.map", "0," + n}}
+	default:
+		records = [][2]string{{"GNU.sparse.major", "1"}, {"GNU.sparse.minor", "0"}, {"GNU.sparse.name", name}, {"GNU.sparse.realsize", size}}
+	}
+	text := ""
+	for _, kv := range records {
+		text += paxRecord(kv[0], kv[1])
+	}
+	buf.Write(rawHeader("PaxHeaders.0/"+shortName(name), 'x', int64(len(text)), ""))
+	buf.WriteString(text)
 	pad(buf)
+	if format != "pax1.0" {
+		buf.Write(rawHeader(name, '0', int64(len(data)), ""))
+		buf.Write(data)
+		pad(buf)
+		return
+	}
 	sparseMap := fmt.Sprintf("1\n0\n%d\n", len(data))
 	block := len(sparseMap) + (512-len(sparseMap)%512)%512
 	buf.Write(rawHeader("GNUSparseFile.0/"+shortName(name), '0', int64(block+len(data)), ""))
@@ -218,7 +314,17 @@ func writeSparse(buf *bytes.Buffer, name string, data []byte, realSize int64) er
 	pad(buf)
 	buf.Write(data)
 	pad(buf)
-	return nil
+}
+
+// gnuSparseHeader is an old GNU sparse header ('S'): one data region at
+// offset 0 of n bytes, in a file of realSize bytes.
+func gnuSparseHeader(name string, n, realSize int64) []byte {
+	h := rawHeader(name, 'S', n, "")
+	copy(h[257:265], "ustar  \x00") // the GNU magic and version
+	copy(h[386:398], fmt.Sprintf("%011o\x00", 0))
+	copy(h[398:410], fmt.Sprintf("%011o\x00", n))
+	copy(h[483:495], fmt.Sprintf("%011o\x00", realSize))
+	return checksum(h)
 }
 
 func shortName(name string) string {
@@ -256,6 +362,11 @@ func rawHeader(name string, typeflag byte, size int64, linkname string) []byte {
 	copy(h[157:257], linkname)
 	copy(h[257:263], "ustar\x00")
 	copy(h[263:265], "00")
+	return checksum(h)
+}
+
+// checksum sets the checksum field of a header block.
+func checksum(h []byte) []byte {
 	for i := 148; i < 156; i++ {
 		h[i] = ' '
 	}
@@ -271,49 +382,75 @@ func rawHeader(name string, typeflag byte, size int64, linkname string) []byte {
 // sections into outside. Both directories must exist.
 func (c *Case) WriteDir(root, outside string) error {
 	b := newBuilder(c)
-	for _, s := range c.Sections {
-		if s.has("def") {
-			continue
+	return b.forEachCopy(func(s *Section) error { return b.writeFile(s, root, outside) })
+}
+
+// writeFile writes one copy of section s into a directory container.
+func (b *builder) writeFile(s *Section, root, outside string) error {
+	name, err := b.path(s)
+	if err != nil {
+		return err
+	}
+	base := root
+	if s.has("outside") {
+		base = outside
+	}
+	p := filepath.Join(base, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	switch {
+	case s.has("dir"):
+		err = os.MkdirAll(p, 0o755)
+	case s.has("symlink"):
+		t, terr := b.linkTarget(s, "symlink")
+		if terr != nil {
+			return terr
 		}
-		name, err := b.path(s)
-		if err != nil {
-			return err
+		err = os.Symlink(filepath.FromSlash(t), p)
+	case s.has("hardlink"):
+		t, terr := b.linkTarget(s, "hardlink")
+		if terr != nil {
+			return terr
 		}
-		base := root
-		if s.has("outside") {
-			base = outside
+		err = os.Link(filepath.Join(root, filepath.FromSlash(t)), p)
+	case s.has("fifo"):
+		err = mkfifo(p)
+	case s.has("sparse"):
+		err = writeSparseFile(b, s, p)
+	case s.has("device"), s.has("size"):
+		return b.errf(s, "not possible in a directory container")
+	default:
+		v, verr := b.eval(s)
+		if verr != nil {
+			return verr
 		}
-		p := filepath.Join(base, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		switch {
-		case s.has("dir"):
-			err = os.MkdirAll(p, 0o755)
-		case s.has("symlink"):
-			t, terr := b.linkTarget(s, "symlink")
-			if terr != nil {
-				return terr
-			}
-			err = os.Symlink(filepath.FromSlash(t), p)
-		case s.has("hardlink"):
-			t, terr := b.linkTarget(s, "hardlink")
-			if terr != nil {
-				return terr
-			}
-			err = os.Link(filepath.Join(root, filepath.FromSlash(t)), p)
-		case s.has("device"), s.has("fifo"), s.has("size"), s.has("sparse"):
-			return b.errf(s, "not possible in a directory container")
-		default:
-			v, verr := b.eval(s)
-			if verr != nil {
-				return verr
-			}
-			err = os.WriteFile(p, v.data, 0o644)
-		}
-		if err != nil {
-			return b.errf(s, "%v", err)
-		}
+		err = os.WriteFile(p, v.data, 0o644)
+	}
+	if err != nil {
+		return b.errf(s, "%v", err)
 	}
 	return nil
+}
+
+// writeSparseFile writes a (sparse N) section of a directory container as
+// a sparse file: its body, then a hole of N bytes.
+func writeSparseFile(b *builder, s *Section, p string) error {
+	m, _ := s.mod("sparse")
+	hole, err := sparseArgs(m)
+	if err != nil {
+		return err
+	}
+	v, err := b.eval(s)
+	if err != nil {
+		return err
+	}
+	data := v.data
+	if hole <= maxExpandedHole {
+		data = data[:int64(len(data))-hole]
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return err
+	}
+	return os.Truncate(p, int64(len(data))+hole)
 }
