@@ -582,6 +582,9 @@ cmd_guard() {
 # metric NAME: the value of a `go test -bench` metric in the line on stdin.
 metric() { awk -v m="$1" '{for (i = 1; i < NF; i++) if ($(i+1) == m) print $i}'; }
 
+# Sourced (bench/content.sh does), the functions above are all it gets.
+[[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
+
 case ${1:-} in
 build) shift && cmd_build "$@" ;;
 guard) shift && cmd_guard "$@" ;;

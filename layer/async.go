@@ -4,6 +4,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Pipelining moves work to other goroutines so one blob can use more than
@@ -96,57 +97,119 @@ func (ra *readAhead) Close() error {
 	return nil
 }
 
-// asyncHash hashes on its own goroutine what Write hands it, copying into
-// large buffers so the writer can go on at once.
-type asyncHash struct {
-	h    hash.Hash
-	full chan []byte
-	free chan []byte
+// fanOut hands what Write is given to writers that each run on a
+// goroutine of their own (the diffID hash, and Options.Content beside
+// it), copying into large buffers so the writer can go on at once. A
+// buffer goes back to the free list once every writer is done with it:
+// until then no Write can change the bytes they read.
+type fanOut struct {
+	outs []chan *pipeBuf
+	free chan *pipeBuf
 	wg   sync.WaitGroup
-	buf  []byte
+	buf  *pipeBuf
 }
 
-func newAsyncHash(h hash.Hash) *asyncHash {
-	a := &asyncHash{h: h, full: make(chan []byte, pipeBuffers), free: make(chan []byte, pipeBuffers)}
+// pipeBuf is one buffer and the number of writers still reading it.
+type pipeBuf struct {
+	b       []byte
+	readers atomic.Int32
+}
+
+func newFanOut(ws ...io.Writer) *fanOut {
+	a := &fanOut{free: make(chan *pipeBuf, pipeBuffers)}
 	for i := 0; i < pipeBuffers; i++ {
-		a.free <- make([]byte, 0, pipeBufSize)
+		a.free <- &pipeBuf{b: make([]byte, 0, pipeBufSize)}
 	}
 	a.buf = <-a.free
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		for b := range a.full {
-			a.h.Write(b)
-			a.free <- b[:0]
-		}
-	}()
+	for _, w := range ws {
+		ch := make(chan *pipeBuf, pipeBuffers)
+		a.outs = append(a.outs, ch)
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			for pb := range ch {
+				w.Write(pb.b)
+				if pb.readers.Add(-1) == 0 {
+					pb.b = pb.b[:0]
+					a.free <- pb
+				}
+			}
+		}()
+	}
 	return a
 }
 
-func (a *asyncHash) Write(p []byte) (int, error) {
+func (a *fanOut) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		m := copy(a.buf[len(a.buf):cap(a.buf)], p)
-		a.buf = a.buf[:len(a.buf)+m]
+		b := a.buf.b
+		m := copy(b[len(b):cap(b)], p)
+		a.buf.b = b[:len(b)+m]
 		p = p[m:]
-		if len(a.buf) == cap(a.buf) {
-			a.full <- a.buf
+		if len(a.buf.b) == cap(a.buf.b) {
+			a.send()
 			a.buf = <-a.free
 		}
 	}
 	return n, nil
 }
 
-// finish flushes, stops the goroutine and returns the hash.
-func (a *asyncHash) finish() hash.Hash {
-	if len(a.buf) > 0 {
-		a.full <- a.buf
+// send hands the current buffer to every writer.
+func (a *fanOut) send() {
+	a.buf.readers.Store(int32(len(a.outs)))
+	for _, ch := range a.outs {
+		ch <- a.buf
 	}
-	close(a.full)
-	a.wg.Wait()
-	return a.h
 }
 
-// Reset and the rest of hash.Hash are not needed: asyncHash is used only
-// as a write sink.
-var _ io.Writer = (*asyncHash)(nil)
+// finish flushes and stops the goroutines; everything written has then
+// reached every writer.
+func (a *fanOut) finish() {
+	if len(a.buf.b) > 0 {
+		a.send()
+	}
+	for _, ch := range a.outs {
+		close(ch)
+	}
+	a.wg.Wait()
+}
+
+// tee writes to the diffID hash, then to Options.Content.
+type tee struct {
+	h hash.Hash
+	w io.Writer
+}
+
+func (t *tee) Write(p []byte) (int, error) {
+	t.h.Write(p)
+	t.w.Write(p)
+	return len(p), nil
+}
+
+// sidecar gives content the spans of a slice on a goroutine of its own,
+// in step with the caller, who hashes each span meanwhile: the slice is
+// written to by no one, so nothing is copied, and content never lags more
+// than the span being hashed (a mapping's pages dropped behind the hash
+// are faulted in again by content at most a span at a time).
+type sidecar struct {
+	chunks chan []byte
+	done   chan struct{}
+}
+
+func newSidecar(content io.Writer) *sidecar {
+	s := &sidecar{chunks: make(chan []byte), done: make(chan struct{})}
+	go func() {
+		for c := range s.chunks {
+			content.Write(c)
+			s.done <- struct{}{}
+		}
+	}()
+	return s
+}
+
+// start hands content the next span; wait returns once it is read.
+func (s *sidecar) start(c []byte) { s.chunks <- c }
+func (s *sidecar) wait()          { <-s.done }
+
+// close ends the goroutine; no chunk may be in flight.
+func (s *sidecar) close() { close(s.chunks) }

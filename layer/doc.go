@@ -10,7 +10,10 @@
 //	then drain the raw reader to EOF, so Digest covers trailing bytes
 //
 // An uncompressed blob is hashed once: its DiffID is its Digest.
-// Memory does not depend on the blob's size.
+// Memory does not depend on the blob's size. Options.Content, if set, is
+// given the same bytes the DiffID is computed from, as they go by: that is
+// how a tar reader (package layer/tree) learns what a layer holds in the
+// pass that hashes it, without this package knowing anything of tar.
 //
 // # What it leaves to others
 //

@@ -61,6 +61,14 @@ type Options struct {
 	// Budget, if not nil, is the archive's: Compute charges it too (see
 	// Budget), so the expansion ratio holds for the archive as a whole.
 	Budget *Budget
+	// Content, if not nil, is given every byte the DiffID is computed
+	// from, in order, in chunks of any size: the decompressed stream, or
+	// for an uncompressed blob the blob itself. A tar reader placed here
+	// (such as layer/tree's Walker) reads the layer's files in the same
+	// pass. Write must not keep the slice; its errors are ignored. In
+	// pipelined mode it runs on a goroutine of its own, beside the
+	// diffID hash's.
+	Content io.Writer
 }
 
 // Result holds the identities of one blob.
@@ -109,6 +117,10 @@ func Detect(magic []byte) Compression {
 	}
 	return None
 }
+
+// sideSpan is the span of a mapped blob handed at once to a content
+// reader on its own goroutine (ComputeBytes with Pipeline and Content).
+const sideSpan = 16 * bufSize
 
 // bufSize is the size of the copy buffers; large enough that per-call
 // overhead vanishes against hashing.
@@ -163,7 +175,7 @@ func Compute(ctx context.Context, r io.Reader, opts Options) (Result, error) {
 	buf := *bufp
 
 	if comp == None {
-		n, diff, err := hashUncompressed(br, buf, alg, opts.Budget, storedByMe)
+		n, diff, err := hashUncompressed(br, buf, alg, opts, storedByMe)
 		if err != nil {
 			return Result{}, err
 		}
@@ -219,19 +231,19 @@ func readAheadCompressed(raw *source) (in io.Reader, ra io.ReadCloser) {
 // hashUncompressed reads the rest of an uncompressed blob. Its DiffID is
 // its Digest, which the caller has; diff is set only when the Digest is
 // not sha256.
-func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, budget *Budget, storedByMe bool) (int64, digest.Digest, error) {
+func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, opts Options, storedByMe bool) (int64, digest.Digest, error) {
 	var h hash.Hash
 	if alg != digest.SHA256 {
 		h = sha256.New()
 	}
-	n, err := drain(br, buf, h)
+	n, err := drainTo(br, buf, h, opts.Content)
 	if err != nil {
 		return 0, "", err
 	}
 	if storedByMe {
 		// Stored bytes only lower the archive's ratio: a budget already
 		// over its limit does not fail this blob.
-		_ = budget.charge(n, 0, 0)
+		_ = opts.Budget.charge(n, 0, 0)
 	}
 	var diff digest.Digest
 	if h != nil {
@@ -253,15 +265,40 @@ func ComputeBytes(ctx context.Context, b []byte, opts Options, onRead func(n int
 		return res, err
 	}
 	h := sha256.New()
+	var (
+		sink io.Writer = h
+		side *sidecar
+	)
+	switch {
+	case opts.Content != nil && opts.Pipeline:
+		side = newSidecar(opts.Content)
+		defer side.close()
+	case opts.Content != nil:
+		sink = &tee{h: h, w: opts.Content}
+	}
 	for off := 0; off < len(b); off += bufSize {
 		if err := ctx.Err(); err != nil {
+			if side != nil && off > 0 {
+				side.wait()
+			}
 			return Result{}, err
 		}
-		end := min(off+bufSize, len(b))
-		h.Write(b[off:end])
-		if onRead != nil {
-			onRead(end - off)
+		if side != nil && off%sideSpan == 0 {
+			// One hand-off per span, not per chunk: the content reader
+			// is at most a span behind the hash.
+			if off > 0 {
+				side.wait()
+			}
+			side.start(b[off:min(off+sideSpan, len(b))])
 		}
+		chunk := b[off:min(off+bufSize, len(b))]
+		sink.Write(chunk)
+		if onRead != nil {
+			onRead(len(chunk))
+		}
+	}
+	if side != nil && len(b) > 0 {
+		side.wait()
 	}
 	d := digest.NewDigest(digest.SHA256, h)
 	n := int64(len(b))
@@ -303,6 +340,11 @@ func (s *source) Read(p []byte) (int, error) {
 
 // drain reads r to EOF, optionally hashing, and returns the byte count.
 func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
+	return drainTo(r, buf, h, nil)
+}
+
+// drainTo is drain that also gives every byte to content, if not nil.
+func drainTo(r io.Reader, buf []byte, h hash.Hash, content io.Writer) (int64, error) {
 	var n int64
 	for {
 		m, err := r.Read(buf)
@@ -310,6 +352,9 @@ func drain(r io.Reader, buf []byte, h hash.Hash) (int64, error) {
 			n += int64(m)
 			if h != nil {
 				h.Write(buf[:m])
+			}
+			if content != nil {
+				content.Write(buf[:m])
 			}
 		}
 		if err == io.EOF {
@@ -338,11 +383,20 @@ func decompress(br *bufio.Reader, in *count.Reader, comp Compression, lim Limits
 	var (
 		h               = sha256.New()
 		sink  io.Writer = h
-		async *asyncHash
+		async *fanOut
 	)
-	if opts.Pipeline {
-		async = newAsyncHash(h)
+	switch {
+	case opts.Pipeline && opts.Content != nil:
+		// The hash and the content reader each on a goroutine.
+		async = newFanOut(h, opts.Content)
 		sink = async
+	case opts.Pipeline:
+		async = newFanOut(h)
+		sink = async
+	case opts.Content != nil:
+		sink = &tee{h: h, w: opts.Content}
+	}
+	if async != nil {
 		defer func() {
 			if async != nil {
 				async.finish()

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -359,6 +360,8 @@ func runComputeCases(t *testing.T, cases []computeCase) {
 					r := bytes.NewReader(tc.in)
 					opts := tc.opts
 					opts.Pipeline = mode.pipeline
+					content := &contentSink{h: sha256.New()}
+					opts.Content = content
 					got, err := layer.Compute(context.Background(), r, opts)
 					if err != nil {
 						t.Fatalf("Compute: %v", err)
@@ -367,9 +370,38 @@ func runComputeCases(t *testing.T, cases []computeCase) {
 					if r.Len() != 0 {
 						t.Errorf("Compute left %d bytes unread", r.Len())
 					}
+					content.check(t, got)
 				})
 			}
 		})
+	}
+}
+
+// contentSink is an Options.Content that hashes and counts what it is
+// given, to compare with the DiffID.
+type contentSink struct {
+	h hash.Hash
+	n int64
+}
+
+func (c *contentSink) Write(p []byte) (int, error) {
+	c.h.Write(p)
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// check compares what Content was given with the DiffID of a blob that
+// decoded: the same bytes, in the same order.
+func (c *contentSink) check(t *testing.T, got layer.Result) {
+	t.Helper()
+	if got.DiffIDErr != nil {
+		if c.n > got.UncompressedSize && got.UncompressedSize > 0 {
+			t.Errorf("Content was given %d bytes, more than the %d decoded", c.n, got.UncompressedSize)
+		}
+		return
+	}
+	if d := digest.NewDigest(digest.SHA256, c.h); c.n != got.UncompressedSize || d != got.DiffID {
+		t.Errorf("Content was given %d bytes hashing to %s; DiffID %s of %d bytes", c.n, d, got.DiffID, got.UncompressedSize)
 	}
 }
 

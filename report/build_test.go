@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tardigest/tardigest/layer/tree"
 	"github.com/tardigest/tardigest/tarball"
 )
 
@@ -222,5 +223,41 @@ func TestJSONStreamsImages(t *testing.T) {
 		if got.String() != want.String() {
 			t.Errorf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
 		}
+	}
+}
+
+// TestTextEscapesArchiveNames: names taken from layers (finding subjects
+// and messages, listed paths, wasted paths) reach the terminal escaped, so
+// a name cannot clear the screen or fake a line of the report.
+func TestTextEscapesArchiveNames(t *testing.T) {
+	const evil = "usr/\x1b[2J\rverified: every claim checked matched\n"
+	res := twoImages()
+	res.Findings = []tarball.Finding{{Severity: tarball.SeverityInfo, Class: "info", Kind: "symlink_escapes_root",
+		Subject: "image[0] layer[1] " + evil, Message: "symlink target " + evil}}
+	var out bytes.Buffer
+	if err := Text(&out, Build(res, Options{Command: "inspect", Image: -1})); err != nil {
+		t.Fatal(err)
+	}
+	rows := []FileRow{{Path: evil, Type: tree.TypeSymlink, Link: evil}, {Path: evil, Type: tree.TypeFile}}
+	walk := func(yield func(FileRow) error) error {
+		for _, r := range rows {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := Files(&out, walk); err != nil {
+		t.Fatal(err)
+	}
+	img := &tarball.Image{Content: &tarball.ImageContent{Waste: tree.Waste{Paths: []tree.WastedPath{{Path: evil, Layers: []int{0}}}}}}
+	if err := Waste(&out, BuildWaste(img, 0, "x", nil), 0); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.ContainsAny(out.Bytes(), "\x1b\r") || bytes.Contains(out.Bytes(), []byte("\nverified")) {
+		t.Errorf("raw control characters in the output:\n%q", out.String())
+	}
+	if !bytes.Contains(out.Bytes(), []byte(`usr/\x1b[2J\rverified`)) {
+		t.Errorf("the name is not shown escaped:\n%q", out.String())
 	}
 }

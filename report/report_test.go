@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -95,5 +96,31 @@ func TestShort(t *testing.T) {
 	}
 	if got := truncate("héllo wörld", 6); got != "héllo…" {
 		t.Errorf("truncate = %q", got)
+	}
+}
+
+// TestFilesJSONMatchesJSONValue: the streamed JSON of a listing is byte
+// for byte what JSONValue writes for the same rows, empty or not.
+func TestFilesJSONMatchesJSONValue(t *testing.T) {
+	idx := 3
+	for _, rows := range [][]FileRow{{}, {{Path: "a<b>&c", Type: "file", Index: &idx}}, {{Path: "d", Type: "dir"}, {Path: "d/e", Type: "symlink", Link: "../x"}}} {
+		var want, got bytes.Buffer
+		if err := JSONValue(&want, rows); err != nil {
+			t.Fatal(err)
+		}
+		walk := func(yield func(FileRow) error) error {
+			for _, r := range rows {
+				if err := yield(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := FilesJSON(&got, walk); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("FilesJSON:\n%s\nJSONValue:\n%s", got.String(), want.String())
+		}
 	}
 }

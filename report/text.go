@@ -61,7 +61,7 @@ func text(ew *errWriter, doc *Document) error {
 	if len(doc.Findings) > 0 {
 		ew.printf("\nfindings\n")
 		for _, f := range doc.Findings {
-			ew.para(fmt.Sprintf("  %-7s ", f.Severity), strings.Repeat(" ", 10), f.Subject+": "+f.Message)
+			ew.para(fmt.Sprintf("  %-7s ", f.Severity), strings.Repeat(" ", 10), Escape(f.Subject)+": "+Escape(f.Message))
 		}
 	}
 	ew.printf("\n")
@@ -178,6 +178,8 @@ func writeImage(ew *errWriter, i int, img *tarball.Image, verbose bool) {
 	}
 	if img.Artifact {
 		f("artifact", "not an image (config "+img.ConfigMediaType+"): its blobs' digests and sizes are checked, not what they hold", "", "")
+	} else {
+		writeContent(f, img)
 	}
 	writeLayers(ew, img.Layers)
 }

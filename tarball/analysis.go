@@ -147,6 +147,7 @@ func (a *analysis) run() {
 	for i, img := range a.res.Images {
 		a.checkImage(i, img)
 	}
+	a.readContents()
 	a.crossCheckNames()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()

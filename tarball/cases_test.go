@@ -45,6 +45,8 @@ func csOptions(c *archivetest.Case) tarball.Options {
 			l.Layer.MaxExpansionRatio = v
 		case "max-zstd-window-bytes":
 			l.Layer.MaxWindowBytes = uint64(v)
+		case "max-files":
+			l.MaxFiles = int(v)
 		}
 	}
 	return opts
@@ -61,6 +63,7 @@ func TestCases(t *testing.T) {
 	for _, p := range paths {
 		c := archivetest.Load(t, p)
 		t.Run(strings.TrimSuffix(c.Name, ".txt"), func(t *testing.T) {
+			c.SkipHeavy(t)
 			t.Parallel()
 			opts := csOptions(c)
 			if c.Container == "directory" {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/layer/tree"
 )
 
 // entryKind is what a name in the archive is.
@@ -43,6 +44,9 @@ type entry struct {
 	blob              layer.Result
 	data              []byte      // the bytes, kept for small documents that look like JSON
 	resolved          *resolution // a symlink's target, once resolved
+	// content is what the bytes of its diffID hold, read as a layer tar;
+	// nil when layer contents are not read.
+	content *tree.Layer
 }
 
 // childKey names an entry by its directory and last name component, so

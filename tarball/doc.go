@@ -69,6 +69,21 @@
 // above it, and per layer the stored digest and size, the diffID and
 // uncompressed size, and the ChainID.
 //
+// # What layers hold
+//
+// Every blob's decompressed bytes also go, in the same pass, through a
+// tar walker of package layer/tree (walk.go): no second read, nothing
+// extracted. Once roles are known, the walks of the blobs that are
+// layers give each Layer its Content (counts, notable files, findings of
+// its tar), and the layers of every image whose layers were all read in
+// full are merged, whiteouts applied, into its ImageContent: the merged
+// filesystem's facts, the OS, exactly what squashing saves, and with
+// ContentOptions.Dive dive's numbers (inside.go). A layer shared by
+// several images is walked once and merged into each. Filesystem and
+// LayerFiles give the merged filesystem and the layer walks for listings
+// and comparisons; ReadLayer reads one layer again, for cat. Memory is
+// bounded by Limits.MaxFiles over all layers together.
+//
 // # Findings
 //
 // Problems are collected, not thrown: every false claim becomes a Finding
@@ -88,7 +103,8 @@
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).
 // After it: expect.go (Find, Expect), prove.go (Prove, step by step),
 // select.go (--image and --platform), reference.go (image references by
-// the distribution grammar), content.go (stored bytes).
+// the distribution grammar), content.go (stored bytes), inside.go (what
+// layers hold), reread.go (one layer read again).
 //
 //   - A layout: detect it in analysis.run, read it in a file of its own
 //     like legacy.go, name its producer in producer.go.

@@ -72,6 +72,9 @@ type Image struct {
 	// V1Chain lists the legacy layer IDs, base first, for archives
 	// written before Docker 1.10 (no config exists).
 	V1Chain []string `json:"v1_chain,omitempty"`
+	// Content is what the image's merged filesystem holds; absent when
+	// its layers could not all be read in full.
+	Content *ImageContent `json:"content,omitempty"`
 }
 
 // ManifestOrigin says who wrote an image's stored manifest.
@@ -138,6 +141,9 @@ type Layer struct {
 	CreatedBy string `json:"created_by,omitempty"`
 	// Foreign marks a non-distributable layer; its urls are never fetched.
 	Foreign bool `json:"foreign,omitempty"`
+	// Content is what the layer's tar holds; absent when it was not read
+	// (absent, does not decompress, not a layer media type).
+	Content *LayerContent `json:"content,omitempty"`
 }
 
 // History is one entry of a config's history.

@@ -96,6 +96,31 @@ var (
 	kindTooManyRows            = Kind{"too_many_layers", SeverityError, ErrLimit, false, "an image lists more layers than MaxLayersPerImage (1024), or the images more layers and history entries in all than twice the max-entries limit"}
 	kindHistoryTooLong         = Kind{"history_too_long", SeverityError, ErrMismatch, false, "the config's history makes more layers than rootfs.diff_ids lists: docker load refuses the image"}
 
+	// What layers hold: their tar streams (package layer/tree), then the
+	// image's layers merged. Errors are what docker or containerd refuse
+	// to extract, and layers that could not be read in full.
+	kindInvalidTar         = Kind{"invalid_tar", SeverityError, ErrMalformed, false, "a layer's uncompressed bytes are not a valid tar archive (from the offset named on)"}
+	kindContentLimit       = Kind{"content_limit_exceeded", SeverityError, ErrLimit, false, "a layer holds more entries or longer names than the max-files limit and the fixed name limits allow: the rest is not read"}
+	kindNameEscapesRoot    = Kind{"name_escapes_root", SeverityError, ErrMalformed, false, "a layer entry's name climbs out of the root with \"..\": docker refuses the layer"}
+	kindBadName            = Kind{"bad_name", SeverityError, ErrMalformed, false, "a layer entry's name or link target is longer than Linux's PATH_MAX, or a file is named as the root"}
+	kindUnsupportedType    = Kind{"unsupported_type", SeverityError, ErrMalformed, false, "a layer entry has a tar type docker and containerd refuse to extract"}
+	kindWhiteoutInvalid    = Kind{"whiteout_invalid", SeverityError, ErrMalformed, false, "a whiteout names \"\", \".\" or \"..\": containerd refuses the layer, docker deletes the wrong path"}
+	kindHardlinkMissing    = Kind{"hardlink_target_missing", SeverityError, ErrMalformed, false, "a hard link names a file that exists neither earlier in its layer nor in a lower layer"}
+	kindHardlinkDir        = Kind{"hardlink_to_directory", SeverityError, ErrMalformed, false, "a hard link names a directory"}
+	kindLayerParentNotDir  = Kind{"layer_parent_not_directory", SeverityError, ErrMalformed, false, "a layer entry's parent is not a directory in the layers below: extraction fails"}
+	kindAbsoluteName       = Kind{"absolute_name", SeverityWarning, nil, false, "a layer entry's name is absolute; docker and containerd read it relative to the root"}
+	kindDuplicateName      = Kind{"duplicate_name", SeverityWarning, nil, false, "a layer writes the same name twice; the last entry wins on extraction"}
+	kindWhiteoutOdd        = Kind{"whiteout_odd", SeverityWarning, nil, false, "a whiteout or opaque marker is not an empty regular file, or is an AUFS metadata name"}
+	kindWhiteoutSameLayer  = Kind{"whiteout_same_layer", SeverityWarning, nil, false, "a layer whites out a name it also writes: extractors disagree on the result"}
+	kindLayerSparse        = Kind{"layer_sparse_entry", SeverityWarning, nil, false, "a layer holds a sparse file, which is not expanded here (its size is the expanded size)"}
+	kindUncleanName        = Kind{"unclean_name", SeverityInfo, nil, false, "a layer entry's name has empty, \".\" or \"..\" components inside the root"}
+	kindSymlinkEscapesRoot = Kind{"symlink_escapes_root", SeverityInfo, nil, false, "a symlink's target leaves the image root (legal; resolved inside the root by tardigest, on the host by other tools)"}
+	kindThroughSymlink     = Kind{"written_through_symlink", SeverityInfo, nil, false, "a layer writes under a directory that is a symlink in the layers below"}
+	kindWhiteoutNoTarget   = Kind{"whiteout_no_target", SeverityInfo, nil, false, "a whiteout names a path no lower layer has"}
+	kindLayerNoEndMarker   = Kind{"layer_no_end_marker", SeverityInfo, nil, false, "a layer's tar ends without the two zero blocks of the end-of-archive marker (docker and containerd read it)"}
+	kindTrailingData       = Kind{"trailing_data", SeverityInfo, nil, false, "non-zero bytes follow a layer's end-of-archive marker"}
+	kindContentOmitted     = Kind{"content_findings_omitted", SeverityInfo, nil, false, "more findings of the same kinds were left out: at most 100 of each kind are listed per layer and per image"}
+
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
 	kindUnexpectedBlobType = Kind{"unexpected_blob_type", SeverityWarning, nil, false, "an unreferenced file under blobs/ is not a regular file"}
@@ -115,6 +140,11 @@ var kinds = []Kind{
 	kindUnverifiable, kindBadV1ID, kindV1ChainLoop,
 	kindNoRootFS, kindLayerCountMismatch, kindDiffIDMismatch, kindLayerSourcesUnknown, kindCorruptCompression, kindUnsupportedCompression,
 	kindLimitExceeded, kindHistoryMismatch, kindHistoryTooLong, kindTooManyRows,
+	kindInvalidTar, kindContentLimit, kindNameEscapesRoot, kindBadName, kindUnsupportedType, kindWhiteoutInvalid,
+	kindHardlinkMissing, kindHardlinkDir, kindLayerParentNotDir,
+	kindAbsoluteName, kindDuplicateName, kindWhiteoutOdd, kindWhiteoutSameLayer, kindLayerSparse,
+	kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindLayerNoEndMarker, kindTrailingData,
+	kindContentOmitted,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 

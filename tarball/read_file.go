@@ -40,7 +40,7 @@ func readSeekable(ctx context.Context, f *os.File, opts *Options) (*catalog, err
 	defer unmap()
 	err = hashAll(ctx, jobs, opts, func(j blobJob, pipeline bool) error {
 		if end := j.offset + j.e.size; mapped != nil && end <= int64(len(mapped)) && inPlace(j.e, mapped[j.offset:end]) {
-			if err := hashMapped(ctx, cat, j.e, mapped[j.offset:end], opts); err != nil {
+			if err := hashMapped(ctx, cat, j.e, mapped[j.offset:end], opts, pipeline); err != nil {
 				return entryReadError(j.e.name, err)
 			}
 			return nil

@@ -23,6 +23,7 @@ import (
 func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *Options, pipeline bool) error {
 	defer opts.track()()
 	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes, Budget: opts.budget}
+	walked := opts.walkInto(e, &lopts)
 	if e.size >= 0 && e.size <= opts.Limits.MaxJSONBytes {
 		b, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxJSONBytes+1))
 		if err != nil {
@@ -33,6 +34,7 @@ func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *O
 			return err
 		}
 		e.blob = res
+		walked()
 		if keepable(b) && cat.keep(int64(len(b))) {
 			e.data = b
 		}
@@ -43,6 +45,7 @@ func hashEntry(ctx context.Context, cat *catalog, e *entry, r io.Reader, opts *O
 		return err
 	}
 	e.blob = res
+	walked()
 	return nil
 }
 
@@ -120,7 +123,7 @@ func inPlace(e *entry, b []byte) bool {
 // hashMapped hashes an entry whose bytes are a slice of the mapped
 // archive. A file truncated by someone else while it is mapped faults on
 // access; the fault becomes an error here, not a crash.
-func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Options) (err error) {
+func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Options, pipeline bool) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
 	defer opts.track()()
@@ -137,12 +140,15 @@ func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Opt
 			p.Bytes.Add(int64(n))
 		}
 	}
-	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Budget: opts.budget}
+	// Pipelined, the walker reads the mapping beside the hash: no copy.
+	lopts := layer.Options{Algorithm: algorithmFromName(e.name), Limits: opts.Limits.Layer, Pipeline: pipeline && e.size >= pipelineMinBytes, Budget: opts.budget}
+	walked := opts.walkInto(e, &lopts)
 	res, err := layer.ComputeBytes(ctx, b, lopts, onRead)
 	if err != nil {
 		return err
 	}
 	e.blob = res
+	walked()
 	if int64(len(b)) <= opts.Limits.MaxJSONBytes && keepable(b) && cat.keep(int64(len(b))) {
 		e.data = bytes.Clone(b) // the mapping goes away after the read
 	}

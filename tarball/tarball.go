@@ -13,6 +13,7 @@ import (
 
 	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
+	"github.com/tardigest/tardigest/layer/tree"
 )
 
 // Defaults for Limits.
@@ -27,6 +28,18 @@ const (
 	DefaultMaxEntries = 100_000
 	// DefaultMaxIndexDepth caps how deep indexes may nest.
 	DefaultMaxIndexDepth = 8
+	// DefaultMaxFiles caps the entries of all layers' tars together (the
+	// files, directories, links and whiteouts recorded), and the paths of
+	// one merged filesystem. An entry costs about 150 bytes of peak memory
+	// while an archive is verified, 230 with dive's numbers (bench/
+	// content.sh: a million one-byte files in four layers, 161 and 240 MiB
+	// peak RSS): the largest images seen, about 500,000 files, fit four
+	// times over, and the limit bounds a hostile archive to about 450 MiB.
+	DefaultMaxFiles = 2_000_000
+	// MaxContentNameBytes caps the bytes of names (path components and
+	// link targets, each stored once per directory level) recorded for
+	// all layers' tars together.
+	MaxContentNameBytes = 128 << 20
 )
 
 // Limits bounds what reading an archive may cost. Zero fields take the
@@ -40,6 +53,9 @@ type Limits struct {
 	MaxEntries int
 	// MaxIndexDepth caps the nesting of image indexes.
 	MaxIndexDepth int
+	// MaxFiles caps the entries recorded from all layers' tars together,
+	// and the paths of one merged filesystem.
+	MaxFiles int
 	// Layer bounds the decompression of each blob.
 	Layer layer.Limits
 }
@@ -54,10 +70,31 @@ type Options struct {
 	// Progress, when set, is updated as the archive is read, so another
 	// goroutine can show progress. The package itself never prints.
 	Progress *Progress
+	// Content says how the files inside layers are read.
+	Content ContentOptions
 
 	// budget holds the expansion ratio for the archive as a whole: the
 	// archive's stream and every blob's decompression charge it.
 	budget *layer.Budget
+	// files bounds what the walkers of one read record (MaxFiles).
+	files *tree.Budget
+}
+
+// ContentOptions say how the files inside layers are read: their tar
+// headers are parsed in the pass that hashes them (package layer/tree),
+// for the facts of each layer and of each image's merged filesystem.
+type ContentOptions struct {
+	// Skip leaves what layers hold unread: no content facts, no content
+	// findings. Verifying then costs what it did before layer contents
+	// were read.
+	Skip bool
+	// HashFiles computes the sha256 of every regular file in every layer,
+	// for comparing two images file by file. It costs about one more
+	// hash of every layer.
+	HashFiles bool
+	// Dive also computes dive's numbers for every image
+	// (ImageContent.Dive), which costs about as much as merging it.
+	Dive bool
 }
 
 // Progress counts the work of one Open or Read while it runs. Every field
@@ -102,6 +139,10 @@ func (o *Options) normalize() {
 	if l.MaxIndexDepth <= 0 {
 		l.MaxIndexDepth = DefaultMaxIndexDepth
 	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultMaxFiles
+	}
+	o.files = tree.NewBudget(int64(l.MaxFiles), MaxContentNameBytes)
 	// Zero layer limits take layer's defaults there.
 	o.budget = layer.NewBudget(l.Layer)
 }
@@ -226,6 +267,9 @@ type Result struct {
 	// what ConfigBytes, ManifestBytes and Prove read. A Result decoded
 	// from JSON has none, and they say so.
 	content map[digest.Digest]storedDoc
+	// trees are the images' merged filesystems and layer walks, by
+	// position in Images: what Filesystem and LayerFiles return.
+	trees []imageTrees
 }
 
 // Archive describes the archive as a whole.

@@ -54,6 +54,10 @@ unreadable, malformed, unsupported or over a limit, 130 interrupted.`,
 			historyCommand(env),
 			configCommand(env),
 			manifestCommand(env),
+			lsCommand(env),
+			catCommand(env),
+			layersCommand(env),
+			wasteCommand(env),
 			completionCommand(),
 		},
 	}
@@ -86,11 +90,14 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func exitCodeFor(err error) int {
 	var ee exitError
 	var ue usageError
+	var fe fileError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &fe):
+		return exitMismatch
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &ue), errors.As(err, new(*report.TemplateError)):

@@ -32,6 +32,7 @@ func readFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-metadata-bytes", Value: tarball.DefaultMaxMetadataBytes, Usage: "cap on all JSON documents kept in memory"},
 		&cli.IntFlag{Name: "max-entries", Value: tarball.DefaultMaxEntries, Usage: "cap on the number of entries in the archive"},
 		&cli.IntFlag{Name: "max-index-depth", Value: tarball.DefaultMaxIndexDepth, Usage: "cap on how deep image indexes nest"},
+		&cli.IntFlag{Name: "max-files", Value: tarball.DefaultMaxFiles, Usage: "cap on the entries of all layers' tars together, and on the paths of one image"},
 		&cli.Int64Flag{Name: "max-uncompressed-bytes", Value: layer.DefaultMaxUncompressedBytes, Usage: "cap on one layer's uncompressed size"},
 		&cli.Int64Flag{Name: "max-expansion-ratio", Value: layer.DefaultMaxExpansionRatio, Usage: "cap on decompression work per stored byte, in gzip-equivalent bytes (past 64 MiB), per blob and per archive"},
 		&cli.Uint64Flag{Name: "max-window-bytes", Aliases: []string{"max-zstd-window-bytes"}, Value: layer.DefaultMaxWindowBytes, Usage: "cap on the window (history) a zstd frame or an xz block may ask for"},
@@ -54,10 +55,17 @@ func flags(groups ...[]cli.Flag) []cli.Flag {
 	return out
 }
 
-// archiveArg returns the one ARCHIVE argument.
+// archiveArg returns the ARCHIVE argument, the first; ls takes PATHs
+// after it and cat one PATH, every other command nothing.
 func archiveArg(c *cli.Context) (string, error) {
-	if c.NArg() != 1 {
-		return "", usageError{fmt.Errorf("%s takes exactly one ARCHIVE, got %d arguments", c.Command.Name, c.NArg())}
+	switch name, n := c.Command.Name, c.NArg(); {
+	case name == "ls" && n == 0:
+		return "", usageError{fmt.Errorf("ls takes an ARCHIVE, then PATHs if any")}
+	case name == "ls":
+	case name == "cat" && n != 2:
+		return "", usageError{fmt.Errorf("cat takes an ARCHIVE and one PATH, got %d arguments", n)}
+	case name != "cat" && n != 1:
+		return "", usageError{fmt.Errorf("%s takes exactly one ARCHIVE, got %d arguments", name, n)}
 	}
 	return c.Args().First(), nil
 }
@@ -76,6 +84,10 @@ func outputMode(c *cli.Context) (string, error) {
 	}
 	return output, nil
 }
+
+// contentCommands are the commands that read what layers hold, in the
+// pass that hashes them; the others skip it, which saves its cost.
+var contentCommands = map[string]bool{"inspect": true, "verify": true, "ls": true, "cat": true, "waste": true, "layers": true}
 
 // load reads the archive and resolves --image and --platform.
 func load(c *cli.Context, e env) (res *tarball.Result, src string, image int, err error) {
@@ -100,20 +112,7 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	if err := checkReadFlags(c); err != nil {
 		return nil, src, err
 	}
-	opts := tarball.Options{
-		Workers: c.Int("workers"),
-		Limits: tarball.Limits{
-			MaxJSONBytes:     c.Int64("max-json-bytes"),
-			MaxMetadataBytes: c.Int64("max-metadata-bytes"),
-			MaxEntries:       c.Int("max-entries"),
-			MaxIndexDepth:    c.Int("max-index-depth"),
-			Layer: layer.Limits{
-				MaxUncompressedBytes: c.Int64("max-uncompressed-bytes"),
-				MaxExpansionRatio:    c.Int64("max-expansion-ratio"),
-				MaxWindowBytes:       c.Uint64("max-window-bytes"),
-			},
-		},
-	}
+	opts := readOptions(c)
 	if !c.Bool("quiet") && (c.Bool("progress") || e.stderrTTY) {
 		opts.Progress = new(tarball.Progress)
 		stop := showProgress(c.App.ErrWriter, opts.Progress, e)
@@ -194,4 +193,27 @@ func chooseOne(err error, res *tarball.Result, images []int) error {
 	}
 	tw.Flush()
 	return hintError{err, strings.TrimSuffix(b.String(), "\n")}
+}
+
+// readOptions are the options the command's flags give tarball.
+func readOptions(c *cli.Context) tarball.Options {
+	opts := tarball.Options{
+		Workers: c.Int("workers"),
+		Limits: tarball.Limits{
+			MaxJSONBytes:     c.Int64("max-json-bytes"),
+			MaxMetadataBytes: c.Int64("max-metadata-bytes"),
+			MaxEntries:       c.Int("max-entries"),
+			MaxIndexDepth:    c.Int("max-index-depth"),
+			MaxFiles:         c.Int("max-files"),
+			Layer: layer.Limits{
+				MaxUncompressedBytes: c.Int64("max-uncompressed-bytes"),
+				MaxExpansionRatio:    c.Int64("max-expansion-ratio"),
+				MaxWindowBytes:       c.Uint64("max-window-bytes"),
+			},
+		},
+	}
+	opts.Content.Skip = !contentCommands[c.Command.Name]
+	// dive's numbers are in waste and in every fact JSON carries.
+	opts.Content.Dive = c.Command.Name == "waste" || c.String("output") == "json" || c.String("format") != ""
+	return opts
 }

@@ -16,8 +16,11 @@ import (
 )
 
 // softMemoryLimit is the heap size the garbage collector keeps below
-// while it can: well under the 512 MiB an archive may cost in all.
-const softMemoryLimit = 320 << 20
+// while it can: well under the 512 MiB an archive may cost in all, and
+// under the 256 MiB a million-file image may cost (it keeps about 150
+// MiB live while ls or waste makes garbage). A read that needs more
+// still gets it, at some cost in CPU.
+const softMemoryLimit = 200 << 20
 
 // interruptGrace is how long an interrupted run may take to stop on its
 // own before the process ends anyway: a read no context reaches (a

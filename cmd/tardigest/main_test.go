@@ -19,6 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 const archives = "../../testdata/archives/"
 
+// content holds the image of the README's "What is inside" examples.
+const content = "../../testdata/content/"
+
 // testEnv pins the clock, so relative dates in goldens do not age, and
 // says stderr is no terminal.
 var testEnv = env{now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
@@ -131,8 +134,25 @@ func TestCLI(t *testing.T) {
 		{"manifest none stored", []string{"manifest", archives + "docker-archive.tar"}, 1, "manifest-none-stored.stderr"},
 		{"completion bash", []string{"completion", "bash"}, 0, "completion-bash.txt"},
 		{"completion fish", []string{"completion", "fish"}, 0, "completion-fish.txt"},
+		{"ls root", []string{"ls", content + "demo.tar"}, 0, "ls-demo.txt"},
+		{"ls layer json", []string{"ls", "--layer", "3", "-o", "json", content + "demo.tar"}, 0, "ls-demo-layer3.json"},
+		{"ls missing path", []string{"ls", content + "demo.tar", "/var/cache/apk"}, 1, "ls-missing.stderr"},
+		{"ls no layer", []string{"ls", "--layer", "9", content + "demo.tar"}, 2, "ls-no-layer.stderr"},
+		{"layers", []string{"layers", content + "demo.tar"}, 0, "layers-demo.txt"},
+		{"layers json", []string{"layers", "-o", "json", archives + "oci-gzip-flipped"}, 0, "layers-flipped.json"},
+		{"waste json ci config", []string{"waste", "-o", "json", "--ci-config", content + "dive-ci.yaml", content + "demo.tar"}, 1, "waste-demo-ci.json"},
+		{"waste bad rule", []string{"waste", "--lowest-efficiency", "1.5", content + "demo.tar"}, 2, "waste-bad-rule.stderr"},
+		{"waste bad size", []string{"waste", "--highest-wasted-bytes", "20 parsecs", content + "demo.tar"}, 2, "waste-bad-size.stderr"},
+		{"waste unknown files", []string{"waste", archives + "oci-gzip-flipped"}, 1, "waste-unknown.stderr"},
+		{"cat directory", []string{"cat", content + "demo.tar", "/opt"}, 1, "cat-directory.stderr"},
+		{"cat whited out", []string{"cat", content + "demo.tar", "var/cache/apk/app-1.0.apk"}, 1, "cat-whited-out.stderr"},
+		{"cat unverified", []string{"cat", archives + "tampered-diffid.tar", "etc/os-release"}, 1, "cat-unverified.stderr"},
+		{"cat stdin", []string{"cat", "-", "etc/os-release"}, 2, "cat-stdin.stderr"},
+		{"cat no path", []string{"cat", content + "demo.tar"}, 2, "cat-no-path.stderr"},
 		{"help", []string{"--help"}, 0, "help.txt"},
 		{"verify help", []string{"verify", "--help"}, 0, "help-verify.txt"},
+		{"cat help", []string{"cat", "--help"}, 0, "help-cat.txt"},
+		{"waste help", []string{"waste", "--help"}, 0, "help-waste.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

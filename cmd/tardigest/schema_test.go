@@ -28,6 +28,9 @@ var schemaFor = map[string]string{
 	"verify":  "report.schema.json",
 	"images":  "images.schema.json",
 	"history": "history.schema.json",
+	"ls":      "ls.schema.json",
+	"layers":  "layers.schema.json",
+	"waste":   "waste.schema.json",
 }
 
 // realFixtures is the shared corpus of archives made by other tools,
@@ -171,6 +174,8 @@ func runJSON(t *testing.T, args ...string) string {
 	case code != exitOK && code != exitMismatch:
 		t.Errorf("tardigest %s: exit %d; stderr: %s", strings.Join(args, " "), code, stderr.String())
 		return ""
+	case out == "" && code == exitMismatch && args[0] != "inspect":
+		return "" // ls, layers, waste of an image whose files are not known
 	}
 	if err := validateJSON(schemaFor[args[0]], out); err != nil {
 		t.Errorf("tardigest %s: %v", strings.Join(args, " "), err)
@@ -178,8 +183,8 @@ func runJSON(t *testing.T, args ...string) string {
 	return out
 }
 
-// validateArchive runs inspect, images and history (for each image) on
-// path with JSON output and validates each output. It returns how many
+// validateArchive runs inspect, images, and history, layers, ls -R and
+// waste (for each image) on path with JSON output and validates each output. It returns how many
 // outputs it validated.
 func validateArchive(t *testing.T, path string, extra ...string) int {
 	t.Helper()
@@ -200,8 +205,10 @@ func validateArchive(t *testing.T, path string, extra ...string) int {
 		t.Fatalf("images -o json: %v", err)
 	}
 	if len(images) == 1 {
-		if runJSON(t, append(append([]string{"history"}, extra...), path)...) != "" {
-			n++
+		for _, cmd := range [][]string{{"history"}, {"layers"}, {"ls", "-R"}, {"waste"}} {
+			if runJSON(t, append(append(cmd, extra...), path)...) != "" {
+				n++
+			}
 		}
 		return n
 	}
@@ -212,8 +219,10 @@ func validateArchive(t *testing.T, path string, extra ...string) int {
 			continue
 		}
 		seen = append(seen, r.ImageID)
-		if runJSON(t, append(append([]string{"history", "--image", r.ImageID}, extra...), path)...) != "" {
-			n++
+		for _, cmd := range [][]string{{"history"}, {"layers"}, {"ls", "-R"}, {"waste"}} {
+			if runJSON(t, append(append(append(cmd, "--image", r.ImageID), extra...), path)...) != "" {
+				n++
+			}
 		}
 	}
 	return n
@@ -256,6 +265,7 @@ func TestSchemasValidateAllFixtures(t *testing.T) {
 			// Not parallel: urfave/cli v2 writes its global HelpFlag on
 			// every run, so two apps running at once race.
 			t.Run(strings.TrimSuffix(c.Name, ".txt"), func(t *testing.T) {
+				c.SkipHeavy(t)
 				var flags []string
 				for k, v := range c.Limits {
 					if k != "max-index-depth" { // no flag for it
@@ -316,6 +326,8 @@ func TestSchemasRejectDrift(t *testing.T) {
 	if err := validateJSON("images.schema.json", rows); err != nil {
 		t.Fatalf("the unmodified images rows must validate: %v", err)
 	}
+	_, files, _ := runCLI(t, nil, "ls", "-R", "-o", "json", "../../testdata/content/demo.tar")
+	_, waste, _ := runCLI(t, nil, "waste", "--ci", "-o", "json", "../../testdata/content/demo.tar")
 	edit := func(doc string, change func(m map[string]any)) string {
 		t.Helper()
 		var v any
@@ -365,6 +377,17 @@ func TestSchemasRejectDrift(t *testing.T) {
 		{"images row malformed digest", "images.schema.json", edit(rows, func(m map[string]any) { m["digest"] = "sha256:zz" }), "digest"},
 		{"images row repository starting with ':'", "images.schema.json", edit(rows, func(m map[string]any) { m["repository"] = ":localhost/tiny" }), "repository"},
 		{"images row digest and note", "images.schema.json", edit(rows, func(m map[string]any) { m["digest_note"] = "both" }), "oneOf"},
+		{"unknown layer content key", "report.schema.json", edit(good, func(m map[string]any) {
+			layer0(m)["content"].(map[string]any)["files_added"] = 3
+		}), "files_added"},
+		{"null largest files", "report.schema.json", edit(good, func(m map[string]any) { image0(m)["content"].(map[string]any)["largest"] = nil }), "largest"},
+		{"dive path seen once", "report.schema.json", edit(good, func(m map[string]any) {
+			image0(m)["content"].(map[string]any)["dive"].(map[string]any)["inefficient_paths"].([]any)[0].(map[string]any)["count"] = 1
+		}), "count"},
+		{"ls row without a layer", "ls.schema.json", edit(files, func(m map[string]any) { delete(m, "layer") }), "layer"},
+		{"waste rule status", "waste.schema.json", edit(waste, func(m map[string]any) {
+			m["rules"].([]any)[0].(map[string]any)["status"] = "warn"
+		}), "status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

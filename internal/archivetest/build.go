@@ -1,9 +1,6 @@
 package archivetest
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -11,9 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // value is a section's evaluated bytes.
@@ -106,12 +100,8 @@ func (b *builder) eval(s *Section) (*value, error) {
 	}
 	v := &value{}
 	if m, ok := s.mod("layer"); ok {
-		t, err := layerTar(body)
-		if err != nil {
-			return nil, b.errf(s, "layer: %v", err)
-		}
-		v.diffID = sha256Digest(t)
-		if data, err = compress(m.Args[0], t); err != nil {
+		var err error
+		if data, v.diffID, err = buildLayer(m.Args[0], body); err != nil {
 			return nil, b.errf(s, "layer: %v", err)
 		}
 	}
@@ -354,90 +344,6 @@ func (b *builder) placeholder(action []string) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	}
 	return "", fmt.Errorf("unknown placeholder {{%s}}", fn)
-}
-
-// epoch is the modification time of every entry, for reproducible bytes.
-var epoch = time.Unix(0, 0)
-
-// layerTar builds a layer tar from "path: content" lines.
-func layerTar(body string) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, line := range strings.Split(body, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		hdr := &tar.Header{ModTime: epoch, Mode: 0o644, Format: tar.FormatPAX}
-		var content string
-		switch {
-		case strings.Contains(line, " -> "):
-			name, target, _ := strings.Cut(line, " -> ")
-			hdr.Typeflag, hdr.Name, hdr.Linkname, hdr.Mode = tar.TypeSymlink, name, target, 0o777
-		case strings.Contains(line, " => "):
-			name, target, _ := strings.Cut(line, " => ")
-			hdr.Typeflag, hdr.Name, hdr.Linkname = tar.TypeLink, name, target
-		case strings.HasSuffix(line, "/") && !strings.Contains(line, ": "):
-			hdr.Typeflag, hdr.Name, hdr.Mode = tar.TypeDir, line, 0o755
-		default:
-			name, c, ok := strings.Cut(line, ":")
-			if !ok {
-				return nil, fmt.Errorf("line %q: want path: content, path/, path -> target or path => target", clip(line))
-			}
-			content = strings.TrimPrefix(c, " ")
-			hdr.Typeflag, hdr.Name, hdr.Size = tar.TypeReg, name, int64(len(content))
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write([]byte(content)); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// compress compresses b as a layer would be.
-func compress(how string, b []byte) ([]byte, error) {
-	switch how {
-	case "none":
-		return b, nil
-	case "gzip":
-		return gzipOf(b)
-	case "gzip-multi":
-		half := len(b) / 2
-		x, err := gzipOf(b[:half])
-		if err != nil {
-			return nil, err
-		}
-		y, err := gzipOf(b[half:])
-		return append(x, y...), err
-	case "zstd":
-		return zstdOf(b)
-	}
-	return nil, fmt.Errorf("compression %q: want none, gzip, gzip-multi or zstd", how)
-}
-
-func gzipOf(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		return nil, err
-	}
-	err := zw.Close()
-	return buf.Bytes(), err
-}
-
-func zstdOf(b []byte) ([]byte, error) {
-	zw, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
-	if err != nil {
-		return nil, err
-	}
-	defer zw.Close()
-	return zw.EncodeAll(b, nil), nil
 }
 
 // maxExpandedHole is the largest hole of a (sparse N) section that

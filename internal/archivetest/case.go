@@ -34,6 +34,9 @@ type Case struct {
 	HasTruncate bool
 	// Flip lists offsets of bytes of the final archive to invert.
 	Flip []int64
+	// Heavy marks a case that takes seconds to build and read (a layer
+	// of a million entries): tests under -short or -race may skip it.
+	Heavy bool
 
 	Sections []*Section
 }
@@ -69,7 +72,7 @@ var containers = map[string]bool{"tar": true, "tar+gzip": true, "tar+zstd": true
 
 // LimitNames are the keys a limits: header may use.
 var LimitNames = []string{"max-json-bytes", "max-metadata-bytes", "max-entries", "max-index-depth",
-	"max-uncompressed-bytes", "max-expansion-ratio", "max-zstd-window-bytes"}
+	"max-uncompressed-bytes", "max-expansion-ratio", "max-zstd-window-bytes", "max-files"}
 
 // modArgs says how many arguments each modifier takes: -1 any, else exactly.
 var modArgs = map[string][2]int{ // min, max
@@ -146,12 +149,16 @@ func (c *Case) setHeader(key, value string) error {
 			return fmt.Errorf("container %q: want tar, tar+gzip, tar+zstd, directory or raw", value)
 		}
 		c.Container = value
-	case "fatal":
+	case "fatal", "heavy":
 		b, err := strconv.ParseBool(value)
 		if err != nil {
-			return fmt.Errorf("fatal: %v", err)
+			return fmt.Errorf("%s: %v", key, err)
 		}
-		c.Fatal = b
+		if key == "fatal" {
+			c.Fatal = b
+		} else {
+			c.Heavy = b
+		}
 	case "limits":
 		return c.setLimits(value)
 	case "images", "max-index-nodes", "exit":

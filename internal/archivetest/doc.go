@@ -26,9 +26,11 @@
 //	container: C       tar (default), tar+gzip, tar+zstd, directory, or raw
 //	                   (raw: the archive is the bytes of the single written section)
 //	fatal: true        reading must fail as a whole instead of giving findings
+//	heavy: true        the case takes seconds to build and read: tests
+//	                   under -short or the race detector may skip it
 //	limits: k=v ...    max-json-bytes, max-metadata-bytes, max-entries,
 //	                   max-index-depth, max-uncompressed-bytes,
-//	                   max-expansion-ratio, max-zstd-window-bytes
+//	                   max-expansion-ratio, max-zstd-window-bytes, max-files
 //	images: N          exactly N images must be found
 //	exit: N            verify must exit N, when that is not its class's code
 //	                   (a pre-1.10 archive claims nothing to verify: 1)
@@ -79,6 +81,12 @@
 //	                   "path: content", "path/" (directory),
 //	                   "path -> target" (symlink), "path => target" (hard
 //	                   link). An empty body is the 1024-byte empty tar.
+//	                   A line "!pax-size N" writes the header of a PAX
+//	                   extended header claiming N bytes, "!pax TEXT" one
+//	                   holding TEXT ("\n" a newline), well formed or not:
+//	                   bytes archive/tar will not write. gzip and zstd layers are compressed as
+//	                   they are written, so a layer of a million entries
+//	                   costs only its compressed size.
 //	(prepend HEX)      bytes put before the result
 //	(append HEX)       bytes put after it
 //	(flip N)           invert the byte at offset N (negative from the end)

@@ -71,3 +71,11 @@ func (c *Case) Dir(tb testing.TB) string {
 	}
 	return root
 }
+
+// SkipHeavy skips the test when the case is heavy and the run is short
+// or under the race detector.
+func (c *Case) SkipHeavy(t interface{ Skip(...any) }) {
+	if c.Heavy && (testing.Short() || RaceEnabled) {
+		t.Skip("heavy case: skipped under -short and -race (TestHostileCasesAsProcess runs it)")
+	}
+}

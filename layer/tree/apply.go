@@ -26,18 +26,18 @@ type memo struct {
 
 func (a *applier) apply() {
 	img := a.img
-	targets := make([]uint32, len(a.l.entries))
+	targets := make([]uint32, a.l.entries.len())
 	for i := range targets {
 		targets[i] = noNode
 	}
 	img.entryNode[a.li] = targets
 	ch := &img.changes[a.li]
 	ch.Whiteouts = a.l.Facts.Whiteouts + a.l.Facts.OpaqueDirs
-	for i := range a.l.entries {
+	for i := 0; i < a.l.entries.len(); i++ {
 		if img.truncated {
 			return
 		}
-		e := &a.l.entries[i]
+		e := a.l.entries.at(int(i))
 		if e.flags&eSkip != 0 {
 			continue
 		}
@@ -45,7 +45,7 @@ func (a *applier) apply() {
 		case kWhiteout:
 			targets[i] = a.whiteout(e)
 		case kOpaque:
-			if dir, ok := a.dir(a.l.names.parent[e.node]); ok && !a.opaque[dir] {
+			if dir, ok := a.dir(a.l.names.parentOf(e.node)); ok && !a.opaque[dir] {
 				if a.opaque == nil {
 					a.opaque = map[uint32]bool{}
 				}
@@ -71,7 +71,7 @@ func (a *applier) dir(p uint32) (uint32, bool) {
 	if m := a.memo[p]; m.set && m.gen == a.gen {
 		return m.node, true
 	}
-	parent, ok := a.dir(a.l.names.parent[p])
+	parent, ok := a.dir(a.l.names.parentOf(p))
 	if !ok {
 		return noNode, false
 	}
@@ -114,12 +114,12 @@ func (a *applier) enter(parent, p uint32) uint32 {
 // write applies a non-whiteout entry and returns the node it wrote.
 func (a *applier) write(i uint32) uint32 {
 	img := a.img
-	e := &a.l.entries[i]
+	e := a.l.entries.at(int(i))
 	var n uint32
 	if e.node == 0 {
 		n = 0 // the root directory's own metadata ("./")
 	} else {
-		parent, ok := a.dir(a.l.names.parent[e.node])
+		parent, ok := a.dir(a.l.names.parentOf(e.node))
 		if !ok {
 			return noNode
 		}
@@ -178,8 +178,8 @@ func (a *applier) replace(n uint32, k kind) {
 // filesystem as it stands; false when it cannot be extracted.
 func (a *applier) link(i, at uint32) bool {
 	img := a.img
-	e := &a.l.entries[i]
-	target := arenaString(a.l.names.arena, e.aux)
+	e := a.l.entries.at(int(i))
+	target := a.l.names.arena.str(e.aux)
 	t, ok := img.resolveLink(target)
 	switch {
 	case !ok:
@@ -202,7 +202,7 @@ func (a *applier) link(i, at uint32) bool {
 // whiteout applies a ".wh.NAME" entry: NAME and everything under it go.
 func (a *applier) whiteout(e *entry) uint32 {
 	img := a.img
-	parent, ok := a.dir(a.l.names.parent[e.node])
+	parent, ok := a.dir(a.l.names.parentOf(e.node))
 	if !ok {
 		return noNode
 	}

@@ -98,11 +98,11 @@ func Dive(layers []*Layer, opts Options) DiveReport {
 		}
 		lt.visit(m)
 		lt.stack(m)
-		for i := range l.entries {
-			if l.entries[i].node != 0 {
-				rep.Size += l.entries[i].size
+		for i := 0; i < l.entries.len(); i++ {
+			if l.entries.at(int(i)).node != 0 {
+				rep.Size += l.entries.at(int(i)).size
 				if k > 0 {
-					rep.UserSize += l.entries[i].size
+					rep.UserSize += l.entries.at(int(i)).size
 				}
 			}
 		}
@@ -224,6 +224,7 @@ func (m *diveModel) report(rep *DiveReport, max int) {
 		return m.n[a].cum > m.n[b].cum || m.n[a].cum == m.n[b].cum && paths[a] < paths[b]
 	})
 	rep.InefficientCount = len(ineff)
+	rep.InefficientPaths = []DivePath{}
 	for _, d := range ineff[:min(len(ineff), max)] {
 		rep.InefficientPaths = append(rep.InefficientPaths, DivePath{Path: paths[d], Count: int(m.n[d].count), Size: m.n[d].cum})
 	}

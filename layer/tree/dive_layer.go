@@ -21,15 +21,15 @@ func (m *diveModel) layerTree(k int, l *Layer) *layerTree {
 		if l.nodeFlag[i]&(nPresent|nDropped) != nPresent || t.badWhiteout(uint32(i)) {
 			continue
 		}
-		p := l.names.parent[i]
+		p := l.names.parentOf(uint32(i))
 		d := m.child(t.dnode[p], l.names.nameOf(uint32(i)), k, uint32(i))
 		t.dnode[i] = d
 		m.n[d].stamp = int32(k + 1)
 		t.kids[p]++
 		t.nodes = append(t.nodes, uint32(i))
 	}
-	for i := range l.entries {
-		if node := l.entries[i].node; node != 0 {
+	for i := 0; i < l.entries.len(); i++ {
+		if node := l.entries.at(int(i)).node; node != 0 {
 			t.last[node] = int32(i)
 		}
 	}
@@ -55,14 +55,14 @@ func (t *layerTree) info(i uint32) (int64, bool) {
 	if t.last[i] < 0 {
 		return 0, false
 	}
-	e := &t.l.entries[t.last[i]]
+	e := t.l.entries.at(int(t.last[i]))
 	return e.size, e.kind == kDir || e.mode&^0o7777 == 0o40000
 }
 
 // key returns the model node of the path a whiteout node names.
 func (t *layerTree) key(m *diveModel, i uint32) uint32 {
 	name := t.l.names.nameOf(i)[len(whPrefix):]
-	return m.child(t.dnode[t.l.names.parent[i]], name, t.k, i|stripWhiteout)
+	return m.child(t.dnode[t.l.names.parentOf(i)], name, t.k, i|stripWhiteout)
 }
 
 func (t *layerTree) whiteout(i uint32) bool { return isWhiteoutNode(t.l.names.nameOf(i)) }
@@ -126,7 +126,7 @@ func (t *layerTree) compare(a, b uint32) int {
 
 func (t *layerTree) chain(i uint32) []uint32 {
 	var c []uint32
-	for ; i != 0; i = t.l.names.parent[i] {
+	for ; i != 0; i = t.l.names.parentOf(i) {
 		c = append(c, i)
 	}
 	for x, y := 0, len(c)-1; x < y; x, y = x+1, y-1 {

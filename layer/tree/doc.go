@@ -16,7 +16,7 @@
 // bodies by counting, never buffering them. Its verdicts follow Go's
 // archive/tar, which docker and containerd extract with, decision for
 // decision; differential tests and a fuzz target hold them together.
-// Write never fails: a broken tar becomes an invalid-tar finding and the
+// Write never fails: a broken tar becomes an invalid_tar finding and the
 // rest of the stream is only counted, so the caller's digests are not
 // disturbed. Options add a sha256 per regular file (for comparing images)
 // and capture chosen small files (the os-release files always).
@@ -27,26 +27,26 @@
 // # Names
 //
 // Names are cleaned as docker and containerd resolve them: a leading "/"
-// is dropped (absolute-name), "./" prefixes and trailing "/" are normal,
-// "." and empty components vanish (unclean-name), ".." removes a
+// is dropped (absolute_name), "./" prefixes and trailing "/" are normal,
+// "." and empty components vanish (unclean_name), ".." removes a
 // component and stops at the root (containerd clamps, docker refuses the
-// layer: name-escapes-root).
+// layer: name_escapes_root).
 //
 // # Merging
 //
 // Merge applies entries in tar order the way docker's and containerd's
 // appliers do: parents are resolved through symbolic links inside the
-// root (written-through-symlink) and created when missing; ".wh.NAME"
+// root (written_through_symlink) and created when missing; ".wh.NAME"
 // removes NAME and everything under it as it stands at that moment; an
 // opaque marker ".wh..wh..opq" hides everything lower layers put in its
 // directory, keeping what its own layer wrote there in any order (the
 // overlayfs semantics); a non-directory replacing a directory removes the
 // directory's contents; a hard link is resolved against the filesystem as
-// it stands (hardlink-target-missing, hardlink-to-directory). A whiteout
+// it stands (hardlink_target_missing, hardlink_to_directory). A whiteout
 // naming an entry of its own layer: when the whiteout comes first the
 // entry stays (all appliers agree); when it comes after, the naive
 // appliers delete the entry and the overlayfs ones fail, so the entry is
-// deleted and whiteout-same-layer is reported either way.
+// deleted and whiteout_same_layer is reported either way.
 //
 // Waste is exact: the bytes of regular files stored in a layer that are
 // not visible at the end, because a later entry overwrote them or a
@@ -57,24 +57,27 @@
 //
 // # Findings
 //
-// Each finding has a stable kind and one severity. Proposed for verify:
+// Each finding has a stable kind and one severity; tardigest's verify
+// fails on the errors, which are a layer docker or containerd refuse or
+// one that could not be read in full:
 //
-//   - Errors (verify fails): invalid-tar and limit-exceeded (the layer
-//     was not fully read); name-escapes-root, bad-name, unsupported-type,
-//     whiteout-invalid, hardlink-target-missing, hardlink-to-directory and
-//     parent-not-directory (docker or containerd refuse the layer, or a
+//   - Errors: invalid_tar and content_limit_exceeded (the layer
+//     was not fully read); name_escapes_root, bad_name, unsupported_type,
+//     whiteout_invalid, hardlink_target_missing, hardlink_to_directory and
+//     layer_parent_not_directory (docker or containerd refuse the layer, or a
 //     naive extractor writes or deletes outside what the layer names).
-//   - Warnings (shown, verify passes): absolute-name, duplicate-name (the
-//     last entry wins), whiteout-odd, whiteout-same-layer (extractors
-//     disagree), sparse-entry (not expanded here).
-//   - Info: unclean-name, symlink-escapes-root (legal, often on purpose),
-//     written-through-symlink, whiteout-no-target, no-end-marker,
-//     trailing-data.
+//   - Warnings (shown, verify passes): absolute_name, duplicate_name (the
+//     last entry wins), whiteout_odd, whiteout_same_layer (extractors
+//     disagree), layer_sparse_entry (not expanded here).
+//   - Info: unclean_name, symlink_escapes_root (legal, often on purpose),
+//     written_through_symlink, whiteout_no_target, layer_no_end_marker,
+//     trailing_data.
 //
 // # Limits
 //
-// Every cost is bounded by Limits: entries per layer (MaxEntries), the
-// length of one name (MaxPathBytes, Linux's PATH_MAX), the bytes of
+// Every cost is bounded by Limits, and by a Budget shared by the layers
+// of one archive when the caller gives one: entries per layer
+// (MaxEntries), the length of one name (MaxPathBytes, Linux's PATH_MAX), the bytes of
 // distinct names per layer (MaxNameBytes), captured bodies
 // (MaxCaptureBytes), listed findings and files (MaxListed) and paths of
 // a merged filesystem (MaxFiles). A PAX header, GNU long name or sparse

@@ -1,6 +1,9 @@
 package tree
 
-// Kind identifies a finding; the strings are stable and appear in JSON.
+import "slices"
+
+// Kind identifies a finding; the strings are stable and appear in JSON,
+// in the same snake_case vocabulary as the other kinds tardigest reports.
 type Kind string
 
 // Severity says how bad a finding is.
@@ -18,27 +21,27 @@ const (
 // fail on.
 const (
 	// Findings of one layer, from its tar stream alone.
-	KindInvalidTar     Kind = "invalid-tar"
-	KindLimit          Kind = "limit-exceeded"
-	KindAbsoluteName   Kind = "absolute-name"
-	KindNameEscapes    Kind = "name-escapes-root"
-	KindUncleanName    Kind = "unclean-name"
-	KindBadName        Kind = "bad-name"
-	KindUnsupported    Kind = "unsupported-type"
-	KindSparse         Kind = "sparse-entry"
-	KindDuplicate      Kind = "duplicate-name"
-	KindWhiteoutBad    Kind = "whiteout-invalid"
-	KindWhiteoutOdd    Kind = "whiteout-odd"
-	KindWhiteoutSame   Kind = "whiteout-same-layer"
-	KindSymlinkEscapes Kind = "symlink-escapes-root"
-	KindNoEndMarker    Kind = "no-end-marker"
-	KindTrailingData   Kind = "trailing-data"
+	KindInvalidTar     Kind = "invalid_tar"
+	KindLimit          Kind = "content_limit_exceeded"
+	KindAbsoluteName   Kind = "absolute_name"
+	KindNameEscapes    Kind = "name_escapes_root"
+	KindUncleanName    Kind = "unclean_name"
+	KindBadName        Kind = "bad_name"
+	KindUnsupported    Kind = "unsupported_type"
+	KindSparse         Kind = "layer_sparse_entry"
+	KindDuplicate      Kind = "duplicate_name"
+	KindWhiteoutBad    Kind = "whiteout_invalid"
+	KindWhiteoutOdd    Kind = "whiteout_odd"
+	KindWhiteoutSame   Kind = "whiteout_same_layer"
+	KindSymlinkEscapes Kind = "symlink_escapes_root"
+	KindNoEndMarker    Kind = "layer_no_end_marker"
+	KindTrailingData   Kind = "trailing_data"
 	// Findings of a layer in its image, known only when merging.
-	KindHardlinkMissing Kind = "hardlink-target-missing"
-	KindHardlinkDir     Kind = "hardlink-to-directory"
-	KindParentNotDir    Kind = "parent-not-directory"
-	KindThroughSymlink  Kind = "written-through-symlink"
-	KindWhiteoutNothing Kind = "whiteout-no-target"
+	KindHardlinkMissing Kind = "hardlink_target_missing"
+	KindHardlinkDir     Kind = "hardlink_to_directory"
+	KindParentNotDir    Kind = "layer_parent_not_directory"
+	KindThroughSymlink  Kind = "written_through_symlink"
+	KindWhiteoutNothing Kind = "whiteout_no_target"
 )
 
 // severities gives each kind its one severity.
@@ -67,6 +70,16 @@ var severities = map[Kind]Severity{
 
 // SeverityOf returns the severity of a kind.
 func SeverityOf(k Kind) Severity { return severities[k] }
+
+// Kinds returns every kind of finding, sorted by name.
+func Kinds() []Kind {
+	out := make([]Kind, 0, len(severities))
+	for k := range severities {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Finding is one thing worth telling about a layer. Path is the entry's
 // name as cleaned (relative, no leading slash) or, for a name that could

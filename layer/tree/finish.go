@@ -41,6 +41,7 @@ func (img *Image) finish(opts Options) {
 	img.Findings, img.OmittedFindings = img.findings.list, img.findings.omitted
 	img.Facts.Truncated, img.Waste.Truncated = img.truncated, img.truncated
 	img.Facts.OS = img.findOS()
+	nonNil(&img.Facts.Largest, &img.Waste.Paths, &img.Findings)
 	img.entryNode = nil
 }
 
@@ -49,13 +50,13 @@ func (img *Image) finish(opts Options) {
 func (img *Image) liveEntries() [][]uint64 {
 	live := make([][]uint64, len(img.layers))
 	for i, l := range img.layers {
-		live[i] = make([]uint64, (len(l.entries)+63)/64)
+		live[i] = make([]uint64, (l.entries.len()+63)/64)
 	}
 	for n := range img.nodes {
 		if n == 0 || !img.alive(uint32(n)) {
 			continue
 		}
-		if cl, ce, ok := img.content(uint32(n)); ok && img.layers[cl].entries[ce].kind == kFile {
+		if cl, ce, ok := img.content(uint32(n)); ok && img.layers[cl].entries.at(int(ce)).kind == kFile {
 			live[cl][ce/64] |= 1 << (ce % 64)
 		}
 	}
@@ -76,7 +77,7 @@ func (img *Image) facts(live [][]uint64, top int) {
 		f.Paths++
 		k := kDir
 		if nd.entry != noNode {
-			k = img.layers[nd.layer].entries[nd.entry].kind
+			k = img.layers[nd.layer].entries.at(int(nd.entry)).kind
 		}
 		switch k {
 		case kDir:
@@ -91,13 +92,13 @@ func (img *Image) facts(live [][]uint64, top int) {
 			f.Other++
 		}
 		if cl, ce, ok := img.content(uint32(n)); ok && (k == kFile || k == kHardlink) {
-			largest.offer(img.layers[cl].entries[ce].size, uint32(n))
+			largest.offer(img.layers[cl].entries.at(int(ce)).size, uint32(n))
 		}
 	}
 	for li, l := range img.layers {
-		for i := range l.entries {
+		for i := 0; i < l.entries.len(); i++ {
 			if isLive(live, li, uint32(i)) {
-				f.Size += l.entries[i].size
+				f.Size += l.entries.at(int(i)).size
 			}
 		}
 	}
@@ -118,8 +119,8 @@ func (img *Image) waste(live [][]uint64, max int) {
 	w := &img.Waste
 	perNode := map[uint32]int64{}
 	for li, l := range img.layers {
-		for i := range l.entries {
-			e := &l.entries[i]
+		for i := 0; i < l.entries.len(); i++ {
+			e := l.entries.at(int(i))
 			if e.kind != kFile {
 				continue
 			}

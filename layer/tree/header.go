@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 )
 
 // The tar format, as far as this package reads it. The rules below follow
@@ -97,26 +98,70 @@ func parseNumeric(b []byte) (int64, bool) {
 }
 
 // parseOctal trims spaces and NULs on both sides, stops at an inner NUL
-// and reads the rest as an unsigned octal number.
+// and reads the rest as an unsigned octal number, as archive/tar does
+// (strconv.ParseUint, base 8, 64 bits). One pass: digits are read from
+// the first one that is neither space nor NUL; after them only NULs may
+// follow, or spaces and NULs once a NUL ended the string.
 func parseOctal(b []byte) (int64, bool) {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == 0) {
-		b = b[1:]
+	if len(b) == 8 {
+		// The commonest fields: uid, gid and device numbers of 0.
+		if w := binary.LittleEndian.Uint64(b); w == 0x0030303030303030 || w == 0 {
+			return 0, true
+		}
 	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == 0) {
-		b = b[:len(b)-1]
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == 0) {
+		i++
 	}
-	if len(b) == 0 {
-		return 0, true
+	// Leading zeros do not change the value (archive/tar writes
+	// "00000000001"): count them eight bytes at a time.
+	for i+8 <= len(b) {
+		z := bits.TrailingZeros64(binary.LittleEndian.Uint64(b[i:]) ^ 0x3030303030303030)
+		i += z >> 3
+		if z < 64 {
+			break
+		}
 	}
-	b = cString(b)
+	for i < len(b) && b[i] == '0' {
+		i++
+	}
 	var x uint64
-	for _, c := range b {
-		if c < '0' || c > '7' || x>>61 != 0 {
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '7' {
+			break
+		}
+		if x>>61 != 0 {
 			return 0, false
 		}
 		x = x<<3 | uint64(c-'0')
 	}
+	// What follows the digits: trailing spaces and NULs are trimmed, and
+	// anything after a NUL is cut off; any other byte is a bad digit.
+	cut := false
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == 0:
+			cut = true
+		case c == ' ':
+			if !cut && !onlyPad(b[i:]) {
+				return 0, false
+			}
+		case !cut:
+			return 0, false
+		}
+	}
 	return int64(x), true
+}
+
+// onlyPad reports whether b holds only spaces and NULs.
+func onlyPad(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // checksumOK reports whether the checksum field matches the sum of the
@@ -144,32 +189,48 @@ func checksumOK(b []byte) bool {
 	return want == unsigned-256*high
 }
 
-// blockSum adds the 512 bytes of a block eight at a time, in four 16-bit
-// lanes that cannot overflow (64 words of at most 2*255 per lane).
+// blockSum adds the 512 bytes of a block 32 at a time, in four 16-bit
+// lanes per word that cannot overflow (each lane of each of the four
+// accumulators adds at most 32 values of 2*255).
 func blockSum(b []byte) int64 {
 	const lanes = 0x00ff00ff00ff00ff
-	var acc uint64
+	var a0, a1, a2, a3 uint64
 	blk := (*[blockSize]byte)(b)
-	for i := 0; i+8 <= blockSize; i += 8 {
-		w := binary.LittleEndian.Uint64(blk[i : i+8])
-		acc += w&lanes + (w>>8)&lanes
+	for i := 0; i < blockSize; i += 32 {
+		c := (*[32]byte)(blk[i : i+32])
+		w0 := binary.LittleEndian.Uint64(c[0:8])
+		w1 := binary.LittleEndian.Uint64(c[8:16])
+		w2 := binary.LittleEndian.Uint64(c[16:24])
+		w3 := binary.LittleEndian.Uint64(c[24:32])
+		a0 += w0&lanes + (w0>>8)&lanes
+		a1 += w1&lanes + (w1>>8)&lanes
+		a2 += w2&lanes + (w2>>8)&lanes
+		a3 += w3&lanes + (w3>>8)&lanes
 	}
-	return int64(acc&0xffff + (acc>>16)&0xffff + (acc>>32)&0xffff + acc>>48)
+	fold := func(a uint64) int64 { return int64(a&0xffff + (a>>16)&0xffff + (a>>32)&0xffff + a>>48) }
+	return fold(a0) + fold(a1) + fold(a2) + fold(a3)
 }
 
 // blockFormat returns the header format announced by the magic bytes.
 func blockFormat(b []byte) int {
-	magic, version, trailer := string(b[257:263]), string(b[263:265]), string(b[508:512])
+	magic, version, trailer := b[257:263], b[263:265], b[508:512]
 	switch {
-	case magic == "ustar\x00" && trailer == "tar\x00":
+	case bytes.Equal(magic, magicUSTAR) && bytes.Equal(trailer, trailerSTAR):
 		return formatSTAR
-	case magic == "ustar\x00":
+	case bytes.Equal(magic, magicUSTAR):
 		return formatUSTAR
-	case magic == "ustar " && version == " \x00":
+	case bytes.Equal(magic, magicGNU) && bytes.Equal(version, versionGNU):
 		return formatGNU
 	}
 	return formatV7
 }
+
+var (
+	magicUSTAR  = []byte("ustar\x00")
+	trailerSTAR = []byte("tar\x00")
+	magicGNU    = []byte("ustar ")
+	versionGNU  = []byte(" \x00")
+)
 
 func isZeroBlock(b []byte) bool {
 	return b[0] == 0 && bytes.Equal(b, zeroBlock[:])

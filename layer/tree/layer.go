@@ -52,7 +52,7 @@ type Layer struct {
 
 	names    *names
 	nodeFlag []uint8 // per name node: nPresent, nWritten, ...
-	entries  []entry
+	entries  chunked[entry]
 	digests  [][32]byte        // per regular file when hashing, by entry.aux-1
 	captured map[uint32][]byte // entry index → body, for Options.Capture
 	hashed   bool
@@ -131,7 +131,7 @@ type File struct {
 }
 
 // Flagged is an entry an analyst wants to see: Reasons among "setuid",
-// "setgid", "world-writable", "capability", "xattr".
+// "setgid", "world_writable", "capability", "xattr".
 type Flagged struct {
 	Path    string   `json:"path"`
 	Type    Type     `json:"type"`
@@ -153,6 +153,9 @@ type Entry struct {
 	// Digest is the sha256 of a regular file's body, when the layer was
 	// walked with HashFiles.
 	Digest digest.Digest `json:"digest,omitempty"`
+	// Sparse marks a sparse file: Size is its expanded size, and its
+	// body is not given to Options.Body.
+	Sparse bool `json:"sparse,omitempty"`
 	// Layer and Index say which entry wrote the path: the layer's index
 	// in the image and the entry's index in the layer (-1 for a
 	// directory that only exists because something was put in it).
@@ -170,25 +173,38 @@ type Entry struct {
 // (by their .wh. names). Layer and ContentLayer are -1: a layer does not
 // know its place in an image.
 func (l *Layer) Entries() []Entry {
-	out := make([]Entry, len(l.entries))
-	for i := range l.entries {
-		out[i] = l.entryInfo(i, -1)
-		out[i].ContentPath = out[i].Path
-	}
+	out := make([]Entry, 0, l.entries.len())
+	l.Walk(func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
 	return out
+}
+
+// Walk calls fn with the entries Entries returns, in tar order, one at a
+// time, and stops at fn's first error, which it returns.
+func (l *Layer) Walk(fn func(Entry) error) error {
+	for i := 0; i < l.entries.len(); i++ {
+		e := l.entryInfo(i, -1)
+		e.ContentPath = e.Path
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // entryInfo describes entry i as written in the layer.
 func (l *Layer) entryInfo(i, layer int) Entry {
-	e := &l.entries[i]
+	e := l.entries.at(int(i))
 	out := Entry{
 		Path: l.names.path(e.node), Type: kindTypes[e.kind], Mode: e.mode & 07777,
 		UID: e.uid, GID: e.gid, Size: e.size, ModTime: e.mtime,
-		Layer: layer, Index: i, ContentLayer: layer, ContentIndex: i,
+		Layer: layer, Index: i, ContentLayer: layer, ContentIndex: i, Sparse: e.flags&eSparse != 0,
 	}
 	switch e.kind {
 	case kSymlink, kHardlink:
-		out.Linkname = string(arenaString(l.names.arena, e.aux))
+		out.Linkname = string(l.names.arena.str(e.aux))
 	case kFile:
 		if e.aux > 0 && int(e.aux) <= len(l.digests) {
 			d := l.digests[e.aux-1]

@@ -159,7 +159,7 @@ func (img *Image) content(i uint32) (layer int, entry uint32, ok bool) {
 	if n.entry == noNode {
 		return int(n.layer), noNode, false
 	}
-	if img.layers[n.layer].entries[n.entry].kind == kHardlink {
+	if img.layers[n.layer].entries.at(int(n.entry)).kind == kHardlink {
 		c, ok := img.linkTo[uint64(n.layer)<<32|uint64(n.entry)]
 		return int(c >> 32), uint32(c), ok
 	}

@@ -2,7 +2,6 @@ package tree
 
 import (
 	"bytes"
-	"encoding/binary"
 	"hash/maphash"
 )
 
@@ -13,38 +12,27 @@ import (
 // than its children's. There is no per-path string and no pointer: a
 // node costs 8 bytes plus its name.
 type names struct {
-	parent []uint32
-	off    []uint32 // arena offset of the uvarint length + name bytes
-	arena  []byte
-	index  childIndex
+	nodes chunked[nameNode]
+	arena arena
+	index childIndex
 }
 
+// nameNode is one node: its parent and the arena offset of its name.
+type nameNode struct{ parent, off uint32 }
+
 func newNames() *names {
-	n := &names{parent: []uint32{0}, off: []uint32{0}, arena: []byte{0}}
+	n := &names{}
+	n.nodes.push(nameNode{0, n.arena.add(nil)})
 	n.index.init(n.nameOf, n.parentOf)
 	return n
 }
 
-func (n *names) len() int { return len(n.parent) }
+func (n *names) len() int { return n.nodes.len() }
 
-func (n *names) parentOf(i uint32) uint32 { return n.parent[i] }
+func (n *names) parentOf(i uint32) uint32 { return n.nodes.at(int(i)).parent }
 
 // nameOf returns the name bytes of node i (empty for the root).
-func (n *names) nameOf(i uint32) []byte { return arenaString(n.arena, n.off[i]) }
-
-// arenaString reads the uvarint-prefixed string at off.
-func arenaString(arena []byte, off uint32) []byte {
-	l, k := binary.Uvarint(arena[off:])
-	start := int(off) + k
-	return arena[start : start+int(l)]
-}
-
-// appendString stores s in the arena and returns its offset.
-func appendString(arena []byte, s []byte) ([]byte, uint32) {
-	off := uint32(len(arena))
-	arena = binary.AppendUvarint(arena, uint64(len(s)))
-	return append(arena, s...), off
-}
+func (n *names) nameOf(i uint32) []byte { return n.arena.str(n.nodes.at(int(i)).off) }
 
 // child returns the node named name under parent, creating it when add
 // is set; ok is false when it does not exist and add is not set.
@@ -56,11 +44,8 @@ func (n *names) child(parent uint32, name []byte, add bool) (uint32, bool) {
 	if !add {
 		return 0, false
 	}
-	var off uint32
-	n.arena, off = appendString(n.arena, name)
-	i := uint32(len(n.parent))
-	n.parent = append(n.parent, parent)
-	n.off = append(n.off, off)
+	i := uint32(n.nodes.len())
+	n.nodes.push(nameNode{parent, n.arena.add(name)})
 	n.index.insert(h, i)
 	return i, true
 }
@@ -77,7 +62,7 @@ func (n *names) appendPath(b []byte, i uint32) []byte {
 	}
 	var stack [64]uint32
 	chain := stack[:0]
-	for ; i != 0; i = n.parent[i] {
+	for ; i != 0; i = n.parentOf(i) {
 		chain = append(chain, i)
 	}
 	for k := len(chain) - 1; k >= 0; k-- {
@@ -87,32 +72,6 @@ func (n *names) appendPath(b []byte, i uint32) []byte {
 		b = append(b, n.nameOf(chain[k])...)
 	}
 	return b
-}
-
-// lookup finds a slash-separated clean relative path; ok is false when
-// some component is missing.
-func (n *names) lookup(path string) (uint32, bool) {
-	cur := uint32(0)
-	for path != "" {
-		comp, rest, _ := cutSlash(path)
-		path = rest
-		if comp == "" {
-			continue
-		}
-		next, ok := n.child(cur, []byte(comp), false)
-		if !ok {
-			return 0, false
-		}
-		cur = next
-	}
-	return cur, true
-}
-
-func cutSlash(s string) (string, string, bool) {
-	if i := indexByte(s, '/'); i >= 0 {
-		return s[:i], s[i+1:], true
-	}
-	return s, "", false
 }
 
 func indexByte(s string, c byte) int {
@@ -128,18 +87,18 @@ func indexByte(s string, c byte) int {
 // layer is then read only through parent links and entry records.
 func (n *names) compact() {
 	n.index = childIndex{}
-	n.parent = clipUint32(n.parent)
-	n.off = clipUint32(n.off)
-	n.arena = append([]byte(nil), n.arena...)
+	n.nodes.clip()
+	n.arena.clip()
 }
-
-func clipUint32(s []uint32) []uint32 { return append(make([]uint32, 0, len(s)), s...) }
 
 // childIndex is an open-addressing hash set of node indices keyed by
 // (parent, name), so that no map of strings is needed. The hash is seeded
-// per index, so a hostile archive cannot choose colliding names.
+// per index, so a hostile archive cannot choose colliding names. Each
+// slot keeps 32 bits of its key's hash beside the node: a probe compares
+// names only when those bits agree, and growing never hashes a name
+// again.
 type childIndex struct {
-	slots    []uint32 // node index + 1; 0 is empty
+	slots    []uint64 // hash bits << 32 | node index + 1; 0 is empty
 	count    int
 	seed     maphash.Seed
 	nameOf   func(uint32) []byte
@@ -149,7 +108,7 @@ type childIndex struct {
 func (x *childIndex) init(nameOf func(uint32) []byte, parentOf func(uint32) uint32) {
 	x.seed = maphash.MakeSeed()
 	x.nameOf, x.parentOf = nameOf, parentOf
-	x.slots = make([]uint32, 64)
+	x.slots = make([]uint64, 64)
 }
 
 // reserve sizes the table for n entries, so that it never grows.
@@ -159,51 +118,55 @@ func (x *childIndex) reserve(n int) {
 		size *= 2
 	}
 	if size > len(x.slots) && x.count == 0 {
-		x.slots = make([]uint32, size)
+		x.slots = make([]uint64, size)
 	}
 }
 
-func (x *childIndex) hash(parent uint32, name []byte) uint64 {
-	return maphash.Bytes(x.seed, name) ^ (uint64(parent)+1)*0x9e3779b97f4a7c15
+// hash returns the 32 bits of (parent, name)'s hash an index keeps.
+func (x *childIndex) hash(parent uint32, name []byte) uint32 {
+	h := maphash.Bytes(x.seed, name) ^ (uint64(parent)+1)*0x9e3779b97f4a7c15
+	return uint32(h ^ h>>32)
 }
 
-func (x *childIndex) find(h uint64, parent uint32, name []byte) (uint32, bool) {
-	mask := uint64(len(x.slots) - 1)
+func (x *childIndex) find(h uint32, parent uint32, name []byte) (uint32, bool) {
+	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s == 0 {
 			return 0, false
 		}
-		if node := s - 1; x.parentOf(node) == parent && bytes.Equal(x.nameOf(node), name) {
+		if uint32(s>>32) != h {
+			continue
+		}
+		if node := uint32(s) - 1; x.parentOf(node) == parent && bytes.Equal(x.nameOf(node), name) {
 			return node, true
 		}
 	}
 }
 
-func (x *childIndex) insert(h uint64, node uint32) {
+func (x *childIndex) insert(h uint32, node uint32) {
 	if (x.count+1)*4 > len(x.slots)*3 {
 		x.grow()
 	}
-	x.place(h, node)
+	x.place(uint64(h)<<32 | uint64(node+1))
 	x.count++
 }
 
-func (x *childIndex) place(h uint64, node uint32) {
-	mask := uint64(len(x.slots) - 1)
-	i := h & mask
+func (x *childIndex) place(slot uint64) {
+	mask := uint32(len(x.slots) - 1)
+	i := uint32(slot>>32) & mask
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = node + 1
+	x.slots[i] = slot
 }
 
 func (x *childIndex) grow() {
 	old := x.slots
-	x.slots = make([]uint32, 2*len(old))
+	x.slots = make([]uint64, 2*len(old))
 	for _, s := range old {
 		if s != 0 {
-			node := s - 1
-			x.place(x.hash(x.parentOf(node), x.nameOf(node)), node)
+			x.place(s)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package tree
 
-import "io"
+import (
+	"io"
+	"sync/atomic"
+)
 
 // Defaults for Limits. A real layer stays far below them: the largest
 // images seen hold about 500,000 files, and a merged filesystem costs
@@ -27,7 +30,8 @@ var OSReleasePaths = []string{"etc/os-release", "usr/lib/os-release"}
 // the defaults above.
 type Limits struct {
 	// MaxEntries caps the entries recorded for one layer; past it the
-	// layer's facts are truncated and a limit finding says so.
+	// layer's facts are truncated and a limit finding says so. Tools
+	// that read archives call this limit max-files, as for MaxFiles.
 	MaxEntries int
 	// MaxPathBytes caps one entry's name and link target; a longer one
 	// is a bad-name finding and the entry is not recorded.
@@ -80,6 +84,40 @@ type Options struct {
 	TopFiles int
 	// Limits bound memory.
 	Limits Limits
+	// Budget, if not nil, is shared with the Walkers of the other layers
+	// of the same archive, so that the layers together stay within it.
+	Budget *Budget
+}
+
+// Budget bounds what the layers of one archive cost together, where
+// Limits bounds each layer: every Walker sharing it charges the entries
+// it records and the bytes of names it stores. It is safe for concurrent
+// use. A Walker that finds it spent stops recording, with a
+// content_limit_exceeded finding, as for its own Limits.
+type Budget struct {
+	maxEntries, maxNameBytes int64
+	entries, nameBytes       atomic.Int64
+}
+
+// NewBudget returns a Budget of maxEntries entries and maxNameBytes bytes
+// of names.
+func NewBudget(maxEntries, maxNameBytes int64) *Budget {
+	return &Budget{maxEntries: maxEntries, maxNameBytes: maxNameBytes}
+}
+
+// Spent returns the entries and name bytes charged so far.
+func (b *Budget) Spent() (entries, nameBytes int64) {
+	return b.entries.Load(), b.nameBytes.Load()
+}
+
+// takeEntry charges one entry; false when the budget has none left.
+func (b *Budget) takeEntry() bool {
+	return b == nil || b.entries.Add(1) <= b.maxEntries
+}
+
+// takeNames charges n bytes of names; false when they do not fit.
+func (b *Budget) takeNames(n int) bool {
+	return b == nil || b.nameBytes.Add(int64(n)) <= b.maxNameBytes
 }
 
 func (o Options) withDefaults() Options {

@@ -27,7 +27,6 @@ type oracle struct {
 	changes  []LayerChange
 	findings map[string]bool // "kind layer path"
 	li       int
-	gen      int
 }
 
 type oentry struct {

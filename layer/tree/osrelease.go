@@ -29,7 +29,7 @@ func (img *Image) findOS() *OS {
 			continue
 		}
 		cl, ce, ok := img.content(n)
-		if !ok || img.layers[cl].entries[ce].kind != kFile {
+		if !ok || img.layers[cl].entries.at(int(ce)).kind != kFile {
 			continue
 		}
 		os := &OS{Path: img.path(n), Layer: cl}

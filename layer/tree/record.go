@@ -16,10 +16,13 @@ type recorder struct {
 	flagged  []flagMark
 	comps    [][]byte
 	chain    []uint32 // name nodes of the previous entry's components
-	capture  [][]byte
-	sink     bodySink
-	stopped  bool
-	nameSize int // arena bytes, for MaxNameBytes
+	// chainNames are their names, views into the arena.
+	chainNames [][]byte
+	capture    [][]byte
+	sink       bodySink
+	stopped    bool
+	nameSize   int // arena bytes, for MaxNameBytes
+	charged    int // nameSize already charged to opts.Budget
 }
 
 type flagMark struct {
@@ -36,7 +39,7 @@ const (
 	fXattr
 )
 
-var reasonNames = []string{"setuid", "setgid", "world-writable", "capability", "xattr"}
+var reasonNames = []string{"setuid", "setgid", "world_writable", "capability", "xattr"}
 
 func newRecorder(opts Options) *recorder {
 	r := &recorder{opts: opts, layer: &Layer{names: newNames(), nodeFlag: []uint8{nPresent}}}
@@ -59,8 +62,13 @@ func (r *recorder) finding(k Kind, path []byte, format string, args ...any) {
 // add records one entry and returns the writer its body goes to (nil to
 // skip it).
 func (r *recorder) add(h *header) io.Writer {
-	if len(r.layer.entries) >= r.opts.Limits.MaxEntries {
-		r.finding(KindLimit, h.name, "more than %d entries (the max-entries limit): the rest of the layer is not read", r.opts.Limits.MaxEntries)
+	if r.layer.entries.len() >= r.opts.Limits.MaxEntries {
+		r.finding(KindLimit, h.name, "more than %d entries in one layer (the max-files limit): the rest of the layer is not read", r.opts.Limits.MaxEntries)
+		r.stopped = true
+		return nil
+	}
+	if b := r.opts.Budget; !b.takeEntry() {
+		r.finding(KindLimit, h.name, "more than %d entries in all layers together (the max-files limit): the rest of this layer is not read", b.maxEntries)
 		r.stopped = true
 		return nil
 	}
@@ -82,8 +90,8 @@ func (r *recorder) add(h *header) io.Writer {
 	if k == kSymlink || k == kHardlink {
 		e.aux = r.store(h.linkname)
 	}
-	idx := uint32(len(r.layer.entries))
-	r.layer.entries = append(r.layer.entries, e)
+	idx := uint32(r.layer.entries.len())
+	r.layer.entries.push(e)
 	r.nameFindings(h, how)
 	r.check(idx, h, comps)
 	r.count(idx, h)
@@ -106,16 +114,26 @@ func truncName(b []byte) []byte {
 
 // store keeps a link target in the arena.
 func (r *recorder) store(s []byte) uint32 {
-	var off uint32
-	r.layer.names.arena, off = appendString(r.layer.names.arena, s)
+	off := r.layer.names.arena.add(s)
 	r.nameSize += len(s)
 	r.checkNameSize()
 	return off
 }
 
+// checkNameSize charges the names stored since the last call against the
+// layer's limit and the shared budget.
 func (r *recorder) checkNameSize() {
-	if r.nameSize > r.opts.Limits.MaxNameBytes && !r.stopped {
-		r.finding(KindLimit, nil, "names over %d bytes (the max-name-bytes limit): the rest of the layer is not read", r.opts.Limits.MaxNameBytes)
+	if r.stopped {
+		return
+	}
+	grown := r.nameSize - r.charged
+	r.charged = r.nameSize
+	switch b := r.opts.Budget; {
+	case r.nameSize > r.opts.Limits.MaxNameBytes:
+		r.finding(KindLimit, nil, "names over %d bytes in one layer: the rest of the layer is not read", r.opts.Limits.MaxNameBytes)
+		r.stopped = true
+	case grown > 0 && !b.takeNames(grown):
+		r.finding(KindLimit, nil, "names over %d bytes in all layers together: the rest of this layer is not read", b.maxNameBytes)
 		r.stopped = true
 	}
 }
@@ -146,13 +164,13 @@ func cleanName(name []byte, comps [][]byte) ([][]byte, int) {
 		how |= nameAbsolute
 	}
 	for i, first := 0, true; i <= len(name); first = false {
-		j := bytes.IndexByte(name[i:], '/')
-		if j < 0 {
-			j = len(name) - i
+		j := i
+		for j < len(name) && name[j] != '/' { // names are short: no call
+			j++
 		}
-		c := name[i : i+j]
-		last := i+j >= len(name)
-		i += j + 1
+		c := name[i:j]
+		last := j >= len(name)
+		i = j + 1
 		switch {
 		case len(c) == 0:
 			if !first && !last {

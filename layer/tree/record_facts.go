@@ -14,10 +14,10 @@ import (
 func (r *recorder) intern(comps [][]byte) uint32 {
 	n := r.layer.names
 	k := 0
-	for k < len(comps) && k < len(r.chain) && bytes.Equal(comps[k], n.nameOf(r.chain[k])) {
+	for k < len(comps) && k < len(r.chain) && bytes.Equal(comps[k], r.chainNames[k]) {
 		k++
 	}
-	chain := r.chain[:k]
+	chain, chainNames := r.chain[:k], r.chainNames[:k]
 	parent := uint32(0)
 	if k > 0 {
 		parent = chain[k-1]
@@ -37,9 +37,12 @@ func (r *recorder) intern(comps [][]byte) uint32 {
 			r.layer.nodeFlag[node] |= nPresent
 		}
 		chain = append(chain, node)
+		// The arena only grows, and a grown arena is a copy: this view of
+		// the name stays valid.
+		chainNames = append(chainNames, n.nameOf(node))
 		parent = node
 	}
-	r.chain = chain
+	r.chain, r.chainNames = chain, chainNames
 	r.checkNameSize()
 	return parent
 }
@@ -47,14 +50,14 @@ func (r *recorder) intern(comps [][]byte) uint32 {
 // check records the findings that need the layer's names: duplicates,
 // whiteouts of names the same layer writes, escaping symlinks.
 func (r *recorder) check(idx uint32, h *header, comps [][]byte) {
-	e := &r.layer.entries[idx]
+	e := r.layer.entries.at(int(idx))
 	flags := r.layer.nodeFlag
 	switch e.kind {
 	case kWhiteout:
 		if e.flags&eSkip != 0 {
 			return
 		}
-		parent := r.layer.names.parent[e.node]
+		parent := r.layer.names.parentOf(e.node)
 		target, _ := r.layer.names.child(parent, comps[len(comps)-1][4:], true)
 		if int(target) == len(flags) {
 			r.layer.nodeFlag = append(r.layer.nodeFlag, 0)
@@ -102,7 +105,7 @@ func symlinkEscapes(depth int, target []byte) bool {
 
 // count updates the facts with entry idx.
 func (r *recorder) count(idx uint32, h *header) {
-	e := &r.layer.entries[idx]
+	e := r.layer.entries.at(int(idx))
 	f := &r.layer.Facts
 	f.Entries++
 	switch e.kind {
@@ -144,7 +147,7 @@ func lastComp(name []byte) []byte {
 // flag counts and lists setuid, setgid, world-writable files and files
 // with extended attributes.
 func (r *recorder) flag(idx uint32) {
-	e := &r.layer.entries[idx]
+	e := r.layer.entries.at(int(idx))
 	f := &r.layer.Facts
 	var why uint8
 	switch e.kind {
@@ -202,7 +205,7 @@ func (s *bodySink) Write(p []byte) (int, error) {
 
 // body returns the sink for entry idx's data, or nil.
 func (r *recorder) body(idx uint32, comps [][]byte) io.Writer {
-	e := &r.layer.entries[idx]
+	e := r.layer.entries.at(int(idx))
 	if e.kind != kFile || e.flags&eSparse != 0 {
 		return nil
 	}
@@ -225,8 +228,12 @@ func (r *recorder) body(idx uint32, comps [][]byte) io.Writer {
 }
 
 func (r *recorder) captured(comps [][]byte) bool {
+	n := len(comps) - 1
+	for _, c := range comps {
+		n += len(c)
+	}
 	for _, want := range r.capture {
-		if pathEqual(want, comps) {
+		if len(want) == n && pathEqual(want, comps) {
 			return true
 		}
 	}
@@ -252,11 +259,11 @@ func pathEqual(path []byte, comps [][]byte) bool {
 
 // endBody completes the entry whose data just ended.
 func (r *recorder) endBody() {
-	n := len(r.layer.entries)
+	n := r.layer.entries.len()
 	if n == 0 {
 		return
 	}
-	e := &r.layer.entries[n-1]
+	e := r.layer.entries.at(int(n - 1))
 	s := &r.sink
 	if e.kind != kFile || e.flags&eSparse != 0 {
 		return
@@ -332,10 +339,24 @@ func (r *recorder) trailingData(offset, nonzero int64) {
 }
 
 func (r *recorder) currentName() string {
-	if n := len(r.layer.entries); n > 0 {
-		return r.layer.names.path(r.layer.entries[n-1].node)
+	if n := r.layer.entries.len(); n > 0 {
+		return r.layer.names.path(r.layer.entries.at(int(n - 1)).node)
 	}
 	return ""
+}
+
+// nonNil makes empty lists empty rather than nil, so that they are []
+// in JSON, never null.
+func nonNil[A, B, C any](a *[]A, b *[]B, c *[]C) {
+	if *a == nil {
+		*a = []A{}
+	}
+	if *b == nil {
+		*b = []B{}
+	}
+	if *c == nil {
+		*c = []C{}
+	}
 }
 
 // finish builds the Layer's lists and drops what only walking needed.
@@ -344,14 +365,14 @@ func (r *recorder) finish(size int64) *Layer {
 	l.Facts.TarSize = size
 	l.Facts.Truncated = l.Facts.Truncated || r.stopped
 	for i := range r.largest.idx {
-		l.Facts.Largest = append(l.Facts.Largest, File{Path: l.names.path(l.entries[r.largest.idx[i]].node), Size: r.largest.size[i]})
+		l.Facts.Largest = append(l.Facts.Largest, File{Path: l.names.path(l.entries.at(int(r.largest.idx[i])).node), Size: r.largest.size[i]})
 	}
 	sort.Slice(l.Facts.Largest, func(i, j int) bool {
 		a, b := l.Facts.Largest[i], l.Facts.Largest[j]
 		return a.Size > b.Size || a.Size == b.Size && a.Path < b.Path
 	})
 	for _, m := range r.flagged {
-		e := &l.entries[m.entry]
+		e := l.entries.at(int(m.entry))
 		fl := Flagged{Path: l.names.path(e.node), Type: kindTypes[e.kind], Mode: e.mode & 07777}
 		for i, name := range reasonNames {
 			if m.reasons&(1<<i) != 0 {
@@ -361,8 +382,9 @@ func (r *recorder) finish(size int64) *Layer {
 		l.Facts.Flagged = append(l.Facts.Flagged, fl)
 	}
 	l.Findings, l.OmittedFindings = r.findings.list, r.findings.omitted
+	nonNil(&l.Facts.Largest, &l.Facts.Flagged, &l.Findings)
 	l.names.compact()
-	l.entries = append(make([]entry, 0, len(l.entries)), l.entries...)
+	l.entries.clip()
 	l.nodeFlag = append(make([]uint8, 0, len(l.nodeFlag)), l.nodeFlag...)
 	return l
 }

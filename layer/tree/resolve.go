@@ -22,7 +22,7 @@ var (
 func (img *Image) linkTarget(i uint32) []byte {
 	n := &img.nodes[i]
 	l := img.layers[n.layer]
-	return arenaString(l.names.arena, l.entries[n.entry].aux)
+	return l.names.arena.str(l.entries.at(int(n.entry)).aux)
 }
 
 // resolve walks path from directory start inside the image root: an
@@ -113,22 +113,32 @@ func (img *Image) Lookup(path string, follow bool) (Entry, error) {
 
 // List returns the entries of directory dir (symbolic links to it
 // followed), sorted by name; with recursive, everything below it, each
-// directory followed by its contents.
+// directory followed by its contents. Walk gives the same entries one at
+// a time, without holding them all.
 func (img *Image) List(dir string, recursive bool) ([]Entry, error) {
+	var out []Entry
+	err := img.Walk(dir, recursive, func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// Walk calls fn with the entries List returns, in the same order, and
+// stops at fn's first error, which it returns.
+func (img *Image) Walk(dir string, recursive bool, fn func(Entry) error) error {
 	hops := 0
 	n, err := img.walk(0, []byte(dir), true, &hops)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %w", dir, err)
+		return fmt.Errorf("%q: %w", dir, err)
 	}
 	if !img.isDir(n) {
-		return nil, fmt.Errorf("%q: %w", dir, ErrNotDir)
+		return fmt.Errorf("%q: %w", dir, ErrNotDir)
 	}
-	var out []Entry
-	img.list(n, recursive, &out)
-	return out, nil
+	return img.visit(n, recursive, fn)
 }
 
-func (img *Image) list(n uint32, recursive bool, out *[]Entry) {
+func (img *Image) visit(n uint32, recursive bool, fn func(Entry) error) error {
 	var kids []uint32
 	for c := img.nodes[n].first; c != noNode; c = img.nodes[c].next {
 		if img.alive(c) {
@@ -137,11 +147,16 @@ func (img *Image) list(n uint32, recursive bool, out *[]Entry) {
 	}
 	sort.Slice(kids, func(i, j int) bool { return bytes.Compare(img.nameOf(kids[i]), img.nameOf(kids[j])) < 0 })
 	for _, c := range kids {
-		*out = append(*out, img.entry(c))
+		if err := fn(img.entry(c)); err != nil {
+			return err
+		}
 		if recursive && img.isDir(c) {
-			img.list(c, true, out)
+			if err := img.visit(c, true, fn); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // entry describes node n.
@@ -153,10 +168,10 @@ func (img *Image) entry(n uint32) Entry {
 	l := img.layers[nd.layer]
 	out := l.entryInfo(int(nd.entry), int(nd.layer))
 	out.Path = img.path(n)
-	out.ContentPath = l.names.path(l.entries[nd.entry].node)
+	out.ContentPath = l.names.path(l.entries.at(int(nd.entry)).node)
 	if cl, ce, ok := img.content(n); ok && (cl != int(nd.layer) || ce != nd.entry) {
 		c := img.layers[cl].entryInfo(int(ce), cl)
-		out.Size, out.Digest = c.Size, c.Digest
+		out.Size, out.Digest, out.Sparse = c.Size, c.Digest, c.Sparse
 		out.ContentLayer, out.ContentIndex, out.ContentPath = cl, int(ce), c.Path
 	}
 	return out

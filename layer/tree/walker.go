@@ -87,7 +87,6 @@ type pending struct {
 type sparseState struct {
 	check   sparseCheck
 	buf     []byte
-	blocks  int
 	ext     int // extension blocks read so far
 	started int64
 }

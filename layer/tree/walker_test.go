@@ -154,7 +154,8 @@ func checkDigests(t *testing.T, name string, l *Layer, sums map[int][32]byte) {
 	if hasKind(l, KindBadName) {
 		return
 	}
-	for i, e := range l.entries {
+	for i := 0; i < l.entries.len(); i++ {
+		e := l.entries.at(i)
 		want, ok := sums[i]
 		if e.kind != kFile || !ok {
 			continue
