@@ -165,6 +165,7 @@ var (
 	imageHeader = map[string]string{
 		"ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
 		"CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE", "Platform": "PLATFORM",
+		"Attached": "ATTACHED",
 	}
 	historyHeader = map[string]string{
 		"ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "CreatedBy": "CREATED BY",
@@ -204,12 +205,21 @@ func (f imageFields) CreatedAt() string {
 }
 func (f imageFields) Size() string { return HumanSize(f.r.Size) }
 
-// MarshalJSON is {{json .}}: every field, by docker's names.
+// Attached counts what is attached to the image ("sig 2, att 1"), "-"
+// for nothing.
+func (f imageFields) Attached() string { return f.r.Attached.Short() }
+
+// MarshalJSON is {{json .}}: every field, by docker's names, and
+// Attached when anything is.
 func (f imageFields) MarshalJSON() ([]byte, error) {
-	return marshalJSON(map[string]string{
+	m := map[string]string{
 		"ID": f.ID(), "Repository": f.Repository(), "Tag": f.Tag(), "Digest": f.Digest(),
 		"CreatedSince": f.CreatedSince(), "CreatedAt": f.CreatedAt(), "Size": f.Size(), "Platform": f.Platform(),
-	})
+	}
+	if f.r.Attached != nil {
+		m["Attached"] = f.Attached()
+	}
+	return marshalJSON(m)
 }
 
 // historyFields are the fields of a history row in a template, valued

@@ -73,7 +73,13 @@ type Document struct {
 	Images        []*tarball.Image     `json:"images"`
 	Index         []*tarball.IndexNode `json:"index"`
 	Unreferenced  []tarball.Blob       `json:"unreferenced_blobs"`
-	Findings      []tarball.Finding    `json:"findings"`
+	// Attachments are every attachment of the archive, whichever image
+	// is shown: Image.SignedBy and the text report refer to them by
+	// position.
+	Attachments []*tarball.Attachment `json:"attachments"`
+	// Key names the key signatures were verified with, if one was given.
+	Key      string            `json:"key,omitempty"`
+	Findings []tarball.Finding `json:"findings"`
 	// Expectations answer each --expect digest.
 	Expectations []tarball.Expectation `json:"expectations,omitempty"`
 	// Proof is the chain built from --against files.
@@ -83,6 +89,10 @@ type Document struct {
 	verbose bool
 	// unverifiable is set when nothing shown claims a digest.
 	unverifiable bool
+	// attached is what Text shows of the attachments; failedImages the
+	// images with an error finding, once Text asks.
+	attached     attachedView
+	failedImages map[int]bool
 }
 
 // Build assembles the Document for res under opts, keeping only the
@@ -96,9 +106,12 @@ func Build(res *tarball.Result, opts Options) *Document {
 		Images:        res.Images,
 		Index:         res.Index,
 		Unreferenced:  res.Unreferenced,
+		Attachments:   res.Attachments,
+		Key:           res.Key,
 		Findings:      []tarball.Finding{},
 		verbose:       opts.Verbose,
 		unverifiable:  res.Unverifiable(opts.Image),
+		attached:      newAttachedView(res),
 	}
 	if opts.Image >= 0 && opts.Image < len(res.Images) {
 		doc.Images = []*tarball.Image{res.Images[opts.Image]}
@@ -113,8 +126,12 @@ func Build(res *tarball.Result, opts Options) *Document {
 	if doc.Unreferenced == nil {
 		doc.Unreferenced = []tarball.Blob{}
 	}
+	if doc.Attachments == nil {
+		doc.Attachments = []*tarball.Attachment{}
+	}
+	scope := res.Scope(opts.Image)
 	for _, f := range res.Findings {
-		if opts.Image >= 0 && f.Image != nil && *f.Image != opts.Image {
+		if opts.Image >= 0 && f.Image != nil && !scope[*f.Image] {
 			continue
 		}
 		doc.Findings = append(doc.Findings, f)
@@ -158,19 +175,25 @@ func verdict(doc *Document, command string) (string, string) {
 		if e > 0 {
 			return "inspected", fmt.Sprintf("%s, %s; run verify to fail on them", plural(e, "error"), plural(w, "warning"))
 		}
-		return "inspected", fmt.Sprintf("no errors, %s%s", plural(w, "warning"), artifactNote(doc.Images))
+		return "inspected", fmt.Sprintf("no errors, %s%s", plural(w, "warning"), artifactNote(doc.unattached()))
 	case e > 0:
 		return "failed", fmt.Sprintf("FAILED: %s, %s", plural(e, "error"), plural(w, "warning"))
 	case doc.unverifiable:
 		return "unverifiable", fmt.Sprintf("NOT VERIFIED: the archive claims no digest (no config, no manifest), so nothing could be checked; "+
 			"the digests above are computed, not verified (%s)", plural(w, "warning"))
 	}
-	return "verified", fmt.Sprintf("verified: every claim checked matched (%s)%s", plural(w, "warning"), artifactNote(doc.Images))
+	msg := fmt.Sprintf("verified: every claim checked matched (%s)%s", plural(w, "warning"), artifactNote(doc.unattached()))
+	if doc.Key != "" && doc.allSigned() {
+		msg += "; signed by " + keyName(doc.Key)
+	}
+	return "verified", msg
 }
 
 // artifactNote says, after a verdict, which of the images shown are not
 // images at all: the digests and sizes of their blobs were checked, not
-// what the blobs hold, and the verdict must not claim more.
+// what the blobs hold, and the verdict must not claim more. Attachments
+// (signatures, referrers) are left out: their lines under their image
+// say what they are and what was checked.
 func artifactNote(images []*tarball.Image) string {
 	n := 0
 	for _, img := range images {

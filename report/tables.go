@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,14 +32,33 @@ type ImageRow struct {
 	Platform string `json:"platform"`
 	// Image is the position of the image in the archive.
 	Image int `json:"image"`
+	// Attached counts what is attached to the image: signatures,
+	// attestations, SBOMs, referrers.
+	Attached *AttachedSummary `json:"attached,omitempty"`
+	// AttachedTo is set on the row of an image that is itself an
+	// attachment: the position of the image it is about. The images
+	// table leaves such rows out unless --image names them.
+	AttachedTo *int `json:"attached_to,omitempty"`
 }
 
 // ImageRows lists the images of res, one row per tag (one row for an
 // untagged image).
 func ImageRows(res *tarball.Result) []ImageRow {
 	rows := []ImageRow{}
+	v := newAttachedView(res)
+	under := map[int]int{}
+	for i, list := range v.about {
+		for _, n := range list {
+			if p := v.all[n].Image; p != nil {
+				under[*p] = i
+			}
+		}
+	}
 	for i, img := range res.Images {
-		base := ImageRow{ImageID: img.ImageID, Created: img.Created, Platform: img.Platform, Image: i}
+		base := ImageRow{ImageID: img.ImageID, Created: img.Created, Platform: img.Platform, Image: i, Attached: summarize(v.all, v.about[i])}
+		if root, ok := under[i]; ok {
+			base.AttachedTo = &root
+		}
 		for _, l := range img.Layers {
 			base.Size += l.UncompressedSize
 		}
@@ -133,7 +153,12 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 	if platforms {
 		head += "PLATFORM\t"
 	}
-	fmt.Fprintln(tw, head+"IMAGE ID\tCREATED\tSIZE")
+	attached := slices.ContainsFunc(rows, func(r ImageRow) bool { return r.Attached != nil })
+	tail := ""
+	if attached {
+		tail = "\tATTACHED"
+	}
+	fmt.Fprintln(tw, head+"IMAGE ID\tCREATED\tSIZE"+tail)
 	for _, r := range rows {
 		line := Escape(r.Repository) + "\t" + Escape(r.Tag) + "\t"
 		if opts.Digests {
@@ -146,7 +171,11 @@ func Images(w io.Writer, rows []ImageRow, opts TableOptions) error {
 		if platforms {
 			line += Escape(cmp.Or(r.Platform, "-")) + "\t"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", line, Escape(shortID(r.ImageID, opts.NoTrunc)), since(r.Created, opts.Now), HumanSize(r.Size))
+		end := ""
+		if attached {
+			end = "\t" + r.Attached.Short()
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s%s\n", line, Escape(shortID(r.ImageID, opts.NoTrunc)), since(r.Created, opts.Now), HumanSize(r.Size), end)
 	}
 	return tw.Flush()
 }

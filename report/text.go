@@ -38,6 +38,8 @@ func text(ew *errWriter, doc *Document) error {
 	}
 	if doc.SelectedImage != nil {
 		ew.printf("image    %d, selected with --image or --platform\n", *doc.SelectedImage)
+	} else if n := len(doc.attached.under); n > 0 {
+		ew.printf("images   %d, with %s shown under their image\n", len(doc.Images)-n, plural(n, "attachment"))
 	} else {
 		ew.printf("images   %d\n", len(doc.Images))
 	}
@@ -45,9 +47,13 @@ func text(ew *errWriter, doc *Document) error {
 		i := k
 		if doc.SelectedImage != nil {
 			i = *doc.SelectedImage
+		} else if doc.attached.under[i] {
+			continue
 		}
 		ew.printf("\n")
 		writeImage(ew, i, img, doc.verbose)
+		writeOwnLink(ew, doc.attached, i)
+		writeAttached(ew, doc, i, img)
 	}
 	if absent := absentPlatforms(doc.Index); len(absent) > 0 {
 		ew.printf("\n")

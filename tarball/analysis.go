@@ -37,6 +37,8 @@ type analysis struct {
 	v1Parents map[string]string
 	rows      int
 	rowsOver  bool
+	// cosignSave is set when index.json holds cosign save's annotations.
+	cosignSave bool
 }
 
 // imageWork is the analysis' working state about one image. It never
@@ -149,6 +151,7 @@ func (a *analysis) run() {
 	}
 	a.readContents()
 	a.crossCheckNames()
+	a.linkAttachments()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()

@@ -84,6 +84,27 @@
 // and comparisons; ReadLayer reads one layer again, for cat. Memory is
 // bounded by Limits.MaxFiles over all layers together.
 //
+// # Attachments
+//
+// Signatures, attestations, SBOMs and OCI 1.1 referrers are manifests
+// about another manifest or index, their subject. Each is linked to it by
+// whatever the archive says: the manifest's subject field, a cosign tag
+// (sha256-<hex>.sig, .att, .sbom), the referrers tag index sha256-<hex>,
+// cosign save's "kind" annotations (which name no subject: the layout's
+// one image is meant), or, when nothing else links a cosign manifest,
+// what its payload names. An attachment's own manifest stays an Image
+// whose blobs are checked like any other; Result.Attachments says what it
+// is about (Attachment), and AttachedTo and AttachmentImages group them by
+// image. Without a key, each cosign simple-signing payload and in-toto
+// statement must name the manifest it is attached to; with Options.Key
+// (package signature) every signature is verified, and every image that
+// is no attachment must be covered by a verified signature (Image.SignedBy).
+//
+//	cosign save:      index.json entries with annotation kind=dev.cosignproject.cosign/{image,sigs,atts}
+//	cosign tags:      ref name sha256-<hex>.sig → manifest, layers application/vnd.dev.cosign.simplesigning.v1+json
+//	OCI 1.1:          manifest {"subject": {...}, "artifactType": ...}
+//	referrers tag:    ref name sha256-<hex> → index of referrers
+//
 // # Findings
 //
 // Problems are collected, not thrown: every false claim becomes a Finding
@@ -101,6 +122,10 @@
 // subject: oci.go (index.json, descriptors), docker.go (manifest.json,
 // Docker 25+), legacy.go (before 1.10), skopeo.go (skopeo dir:), check.go (configs, diffIDs, chain
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).
+// Attachments: attach.go (finding and linking them, chains and cycles),
+// payload.go (the payload formats and their parsers), cosign.go (payload
+// checks, signatures), signed.go (what a key covers, what a layout lacks,
+// grouping by image), attachment.go (the types).
 // After it: expect.go (Find, Expect), prove.go (Prove, step by step),
 // select.go (--image and --platform), reference.go (image references by
 // the distribution grammar), content.go (stored bytes), inside.go (what

@@ -65,6 +65,10 @@ type Image struct {
 	Artifact bool `json:"artifact"`
 	// Parent is manifest.json's Parent, if any.
 	Parent string `json:"parent,omitempty"`
+	// SignedBy lists, when a key was given (Options.Key), the signatures
+	// by it that cover the image; empty when none does, or for an image
+	// that is itself an attachment.
+	SignedBy []SignedBy `json:"signed_by,omitempty"`
 	// Layers are the image's layers, base first.
 	Layers []Layer `json:"layers"`
 	// History is the config's history, each entry tied to its layer.

@@ -19,10 +19,17 @@ const MaxJSONDepth = 64
 // duplicate object keys (I-JSON, RFC 7493), nesting deeper than
 // MaxJSONDepth, and data after the document.
 func decodeStrict(data []byte, v any) error {
+	return decodeStrictKeys(data, v, fieldKeys)
+}
+
+// decodeStrictKeys is decodeStrict for a document whose struct keys are
+// keys (structKeys): two keys of an object that fold to one of them are
+// refused, as encoding/json would read both into one field.
+func decodeStrictKeys(data []byte, v any, keys map[string]bool) error {
 	if !utf8.Valid(data) {
 		return fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
 	}
-	if err := checkJSON(data); err != nil {
+	if err := checkJSON(data, keys); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
@@ -32,8 +39,8 @@ func decodeStrict(data []byte, v any) error {
 }
 
 // checkJSON walks the token stream once, checking key uniqueness and
-// depth without building the document.
-func checkJSON(data []byte) error {
+// depth without building the document; keys are the folded struct keys.
+func checkJSON(data []byte, keys map[string]bool) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	type frame struct {
@@ -83,7 +90,7 @@ func checkJSON(data []byte) error {
 				// encoding/json matches struct fields without case, so
 				// "Layers" and "layers" are one field read twice: the
 				// same ambiguity as a duplicate key.
-				if lk := foldKey(k); fieldKeys[lk] {
+				if lk := foldKey(k); keys[lk] {
 					if other, ok := stack[top].folded[lk]; ok {
 						return fmt.Errorf("%w: keys %q and %q differ only in case", ErrMalformed, other, k)
 					}

@@ -121,6 +121,18 @@ var (
 	kindTrailingData       = Kind{"trailing_data", SeverityInfo, nil, false, "non-zero bytes follow a layer's end-of-archive marker"}
 	kindContentOmitted     = Kind{"content_findings_omitted", SeverityInfo, nil, false, "more findings of the same kinds were left out: at most 100 of each kind are listed per layer and per image"}
 
+	// Attachments: signatures, attestations, SBOMs and referrers.
+	kindAttachmentLinks      = Kind{"attachment_links_disagree", SeverityError, ErrMismatch, false, "an attachment's subject field, cosign tag, referrers tag or cosign save annotation name different subjects"}
+	kindDangling             = Kind{"dangling_attachment", SeverityWarning, nil, false, "a signature, attestation, SBOM or referrer is about a manifest or index the archive does not hold"}
+	kindAttachmentCycle      = Kind{"attachment_cycle", SeverityError, ErrMalformed, false, "attachments are about each other (by tags or subject fields) and never reach an image"}
+	kindInvalidPayload       = Kind{"invalid_payload", SeverityError, ErrMalformed, true, "a cosign simple-signing payload, DSSE envelope or in-toto statement does not parse, or is over its size cap"}
+	kindPayloadMismatch      = Kind{"payload_mismatch", SeverityError, ErrMismatch, false, "a signature payload's docker-manifest-digest, or no subject of an in-toto statement, names the manifest it is attached to"}
+	kindMalformedSignature   = Kind{"malformed_signature", SeverityWarning, nil, false, "a signature is empty or not base64: it verifies with no key"}
+	kindUnsupportedPayload   = Kind{"unsupported_payload", SeverityWarning, nil, false, "a DSSE envelope holds no in-toto statement; what it names is not checked"}
+	kindPredicateTypeDiffers = Kind{"predicate_type_mismatch", SeverityWarning, nil, false, "an attestation layer's predicateType annotation differs from its statement's"}
+	kindUnsigned             = Kind{"unsigned", SeverityError, ErrMissing, false, "given a key, no signature by it covers an image: none verified whose payload names its manifest or an index above it"}
+	kindProbablyLacks        = Kind{"probably_lacks", SeverityInfo, nil, false, "the layout's producer or shape shows that attachments were probably dropped when it was written (cosign save, oras cp -r)"}
+
 	// Files under blobs/.
 	kindUnexpectedBlobName = Kind{"unexpected_blob_name", SeverityWarning, nil, false, "a file under blobs/<alg>/ is not named by a valid digest"}
 	kindUnexpectedBlobType = Kind{"unexpected_blob_type", SeverityWarning, nil, false, "an unreferenced file under blobs/ is not a regular file"}
@@ -145,6 +157,8 @@ var kinds = []Kind{
 	kindAbsoluteName, kindDuplicateName, kindWhiteoutOdd, kindWhiteoutSameLayer, kindLayerSparse,
 	kindUncleanName, kindSymlinkEscapesRoot, kindThroughSymlink, kindWhiteoutNoTarget, kindLayerNoEndMarker, kindTrailingData,
 	kindContentOmitted,
+	kindAttachmentLinks, kindDangling, kindAttachmentCycle, kindInvalidPayload, kindPayloadMismatch,
+	kindMalformedSignature, kindUnsupportedPayload, kindPredicateTypeDiffers, kindUnsigned, kindProbablyLacks,
 	kindUnexpectedBlobName, kindUnexpectedBlobType, kindUnreferencedBlobs,
 }
 

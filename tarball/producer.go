@@ -26,6 +26,10 @@ func (a *analysis) producer() string {
 			}
 		}
 		return "skopeo copy to dir: (containers/image)"
+	case FormatOCILayout, FormatOCIArchive:
+		if a.cosignSave {
+			return "cosign save"
+		}
 	}
 	return ""
 }

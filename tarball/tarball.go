@@ -14,6 +14,7 @@ import (
 	"github.com/tardigest/tardigest/internal/count"
 	"github.com/tardigest/tardigest/layer"
 	"github.com/tardigest/tardigest/layer/tree"
+	"github.com/tardigest/tardigest/signature"
 )
 
 // Defaults for Limits.
@@ -72,6 +73,11 @@ type Options struct {
 	Progress *Progress
 	// Content says how the files inside layers are read.
 	Content ContentOptions
+	// Key, when set, verifies every cosign signature and attestation of
+	// the archive; every image that is not itself an attachment must then
+	// be covered by a signature by it (Image.SignedBy), or it fails with a
+	// finding of kind "unsigned".
+	Key *signature.PublicKey
 
 	// budget holds the expansion ratio for the archive as a whole: the
 	// archive's stream and every blob's decompression charge it.
@@ -260,6 +266,12 @@ type Result struct {
 	Index []*IndexNode `json:"index"`
 	// Unreferenced lists blobs that nothing references.
 	Unreferenced []Blob `json:"unreferenced_blobs"`
+	// Attachments are the signatures, attestations, SBOMs and referrers
+	// of the archive, each linked to its subject.
+	Attachments []*Attachment `json:"attachments"`
+	// Key names the key signatures were verified with (Options.Key), ""
+	// when none was given.
+	Key string `json:"key,omitempty"`
 	// Findings lists every problem and observation.
 	Findings []Finding `json:"findings"`
 
@@ -354,15 +366,23 @@ func (r *Result) Unverifiable(image int) bool {
 }
 
 // Err returns the errors of every error finding joined, or nil when the
-// archive verified. With image >= 0 only findings about that image and
-// about the archive as a whole count.
+// archive verified: its bytes and claims. With image >= 0 only findings
+// about that image and about the archive as a whole count. An image that
+// no signature by the key covers is not an error here: ErrWithAttachments,
+// what verify fails on, adds that and the errors of its attachments.
 func (r *Result) Err(image int) error {
+	return r.errIn(image, map[int]bool{image: true}, false)
+}
+
+// errIn is Err for the images of scope; with signatures, an image no
+// signature by the key covers (kind unsigned) counts too.
+func (r *Result) errIn(image int, scope map[int]bool, signatures bool) error {
 	var errs []error
 	for _, f := range r.Findings {
-		if f.Severity != SeverityError {
+		if f.Severity != SeverityError || (!signatures && f.Kind == kindUnsigned.Name) {
 			continue
 		}
-		if image >= 0 && f.Image != nil && *f.Image != image {
+		if image >= 0 && f.Image != nil && !scope[*f.Image] {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", f.Subject, f.Err))

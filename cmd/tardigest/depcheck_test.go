@@ -16,9 +16,10 @@ func TestDependencyDirection(t *testing.T) {
 	allowed := map[string][]string{
 		"layer":      {mod + "internal/count", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest", "github.com/ulikunitz/xz/lzma"},
 		"layer/tree": {"github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
-		"tarball":    {mod + "layer", mod + "layer/tree", mod + "internal/count", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
+		"signature":  {},
+		"tarball":    {mod + "layer", mod + "layer/tree", mod + "internal/count", mod + "signature", "github.com/klauspost/compress/", "github.com/opencontainers/go-digest"},
 		"report":     {mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest"},
-		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", mod + "layer/tree", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3",
+		"cmd/tardigest": {mod + "report", mod + "tarball", mod + "layer", mod + "layer/tree", mod + "signature", "github.com/opencontainers/go-digest", "github.com/urfave/cli/v2", "github.com/schollz/progressbar/v3",
 			// dive's own parsers of its CI rules (.dive-ci YAML, sizes such
 			// as 20MB), so that its thresholds mean the same here.
 			"github.com/dustin/go-humanize", "gopkg.in/yaml.v3"},

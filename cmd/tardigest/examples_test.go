@@ -214,6 +214,8 @@ var helpPlaceholders = map[string]string{
 	"busybox@sha256:...":  "fixture-multi@sha256:5e6eb86fd9358159d019cb60de422c9f2e42b44e4af32c2ea0a4d5af3e3402d6",
 	"sha256:...":          "sha256:3492be52b83cabd469239b9656a0f1a3cfc236dd9919109a8cdbb9408b8c0316",
 	".dive-ci":            "../../testdata/content/dive-ci.yaml",
+	"cosign.pub":          "../../testdata/artifacts/keys/cosign.pub",
+	"app/":                "../../testdata/artifacts/cosign-save",
 }
 
 // TestHelpExamples runs every example the help of every command prints,

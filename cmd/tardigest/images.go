@@ -23,14 +23,16 @@ func imagesCommand(e env) *cli.Command {
 		Usage:     "list the images in an archive, as docker images does",
 		ArgsUsage: "ARCHIVE",
 		Description: `One row per tag: REPOSITORY, TAG, IMAGE ID (the config digest), CREATED and
-SIZE (the layers uncompressed), and PLATFORM when the images are of several.
+SIZE (the layers uncompressed), PLATFORM when the images are of several, and
+ATTACHED when signatures, attestations, SBOMs or referrers are attached to
+them (counted there, not listed as images of their own).
 --digests adds the manifest digest where the archive stores one that can be
 the registry's, and <none> where it cannot (--output json says why).
 --image and --platform keep the rows of the images they name.
 
 --format runs a Go template once per row, with docker's fields: {{.ID}},
 {{.Repository}}, {{.Tag}}, {{.Digest}}, {{.CreatedSince}}, {{.CreatedAt}},
-{{.Size}}, and {{.Platform}}. "table TEMPLATE" adds a header, "json" prints
+{{.Size}}, {{.Platform}} and {{.Attached}}. "table TEMPLATE" adds a header, "json" prints
 one JSON object per row.
 
 Examples:
@@ -74,6 +76,9 @@ func imageRows(c *cli.Context, res *tarball.Result) ([]report.ImageRow, error) {
 		}
 		return slices.DeleteFunc(rows, func(r report.ImageRow) bool { return r.Image != image }), nil
 	}
+	// An attachment (a signature, an SBOM) is no image of its own: it is
+	// counted in the ATTACHED column of the image it is about.
+	rows = slices.DeleteFunc(rows, func(r report.ImageRow) bool { return r.AttachedTo != nil })
 	if platform != "" {
 		rows = slices.DeleteFunc(rows, func(r report.ImageRow) bool { return !tarball.PlatformMatches(platform, r.Platform) })
 	}
@@ -180,22 +185,26 @@ func storedCommand(e env, name, usage, desc string, get func(*tarball.Result, in
 	}
 }
 
-// onlyImage returns the selected image, or the archive's only one.
+// onlyImage returns the selected image, or the archive's only one;
+// attachments (signatures, SBOMs) are not images of their own.
 func onlyImage(res *tarball.Result, image int) (int, error) {
 	if image >= 0 {
 		return image, nil
 	}
-	switch len(res.Images) {
+	attached := res.AttachmentImages()
+	var all []int
+	for i := range res.Images {
+		if !attached[i] {
+			all = append(all, i)
+		}
+	}
+	switch len(all) {
 	case 0:
 		return -1, res.Err(-1)
 	case 1:
-		return 0, nil
+		return all[0], nil
 	}
-	all := make([]int, len(res.Images))
-	for i := range all {
-		all[i] = i
-	}
-	return -1, chooseOne(usageError{fmt.Errorf("the archive holds %d images", len(res.Images))}, res, all)
+	return -1, chooseOne(usageError{fmt.Errorf("the archive holds %d images", len(all))}, res, all)
 }
 
 func tableOptions(c *cli.Context, e env) report.TableOptions {

@@ -112,7 +112,12 @@ func read(c *cli.Context, e env) (res *tarball.Result, src string, err error) {
 	if err := checkReadFlags(c); err != nil {
 		return nil, src, err
 	}
+	key, err := readKey(c)
+	if err != nil {
+		return nil, src, err
+	}
 	opts := readOptions(c)
+	opts.Key = key
 	if !c.Bool("quiet") && (c.Bool("progress") || e.stderrTTY) {
 		opts.Progress = new(tarball.Progress)
 		stop := showProgress(c.App.ErrWriter, opts.Progress, e)

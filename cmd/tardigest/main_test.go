@@ -22,6 +22,10 @@ const archives = "../../testdata/archives/"
 // content holds the image of the README's "What is inside" examples.
 const content = "../../testdata/content/"
 
+// artifacts holds the layouts cosign, oras, regctl and skopeo wrote, and
+// the test keys (testdata/artifacts/README.md).
+const artifacts = "../../testdata/artifacts/"
+
 // testEnv pins the clock, so relative dates in goldens do not age, and
 // says stderr is no terminal.
 var testEnv = env{now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
@@ -124,6 +128,19 @@ func TestCLI(t *testing.T) {
 		{"history of two platforms needs one", []string{"history", "../../testdata/artifacts/cosign-save-multi"}, 2, "history-choose-platform.stderr"},
 		{"history --platform", []string{"history", "--platform", "linux/arm64", "../../testdata/artifacts/cosign-save-multi"}, 0, "history-platform.txt"},
 		{"images --platform", []string{"images", "--platform", "linux/arm64", "../../testdata/artifacts/cosign-save-multi"}, 0, "images-platform.txt"},
+		{"attachments under their image", []string{"verify", artifacts + "regctl-copy-digest-tags"}, 0, "verify-attachments.txt"},
+		{"attachments json", []string{"inspect", "-o", "json", artifacts + "regctl-copy-digest-tags"}, 0, "inspect-attachments.json"},
+		{"attachments verbose", []string{"inspect", "--verbose", artifacts + "cosign-save-multi"}, 0, "inspect-attachments-verbose.txt"},
+		{"key over a tampered layer", []string{"verify", "--key", artifacts + "keys/cosign.pub", artifacts + "cosign-save-tampered"}, 1, "verify-key-tampered.txt"},
+		{"key json", []string{"verify", "-o", "json", "--key", artifacts + "keys/cosign-ed25519.pub", artifacts + "cosign-save"}, 0, "verify-key-ed25519ph.json"},
+		{"key of another signer", []string{"verify", "--key", artifacts + "keys/other-ecdsa-p256.pub", artifacts + "cosign-save"}, 1, "verify-key-other.txt"},
+		{"key on referrers only", []string{"verify", "--key", artifacts + "keys/cosign.pub", artifacts + "oras-cp"}, 1, "verify-key-unsigned.txt"},
+		{"key on a selected attachment", []string{"verify", "--key", artifacts + "keys/cosign.pub", "--image", "sha256-73518a604028d0ce58b0b33bd71100f885ea0d1ea3e6b7889e8c5860b46d3071.sbom", artifacts + "regctl-copy-digest-tags"}, 0, "verify-key-selected-attachment.txt"},
+		{"private key refused", []string{"verify", "--key", artifacts + "keys/test-ecdsa-p256.pem", artifacts + "cosign-save"}, 2, "usage-key-private.stderr"},
+		{"missing key", []string{"verify", "--key", artifacts + "keys/no-such.pub", artifacts + "cosign-save"}, 2, "usage-key-missing.stderr"},
+		{"images attached", []string{"images", "--digests", artifacts + "regctl-copy-digest-tags"}, 0, "images-attached.txt"},
+		{"images attached json", []string{"images", "-o", "json", artifacts + "regctl-copy-digest-tags"}, 0, "images-attached.json"},
+		{"history skips attachments", []string{"history", artifacts + "cosign-save"}, 0, "history-attachments.txt"},
 		{"history no-trunc", []string{"history", "--no-trunc", "--image", "tardigest/fixture:v2", archives + "multi-image.tar"}, 0, "history-no-trunc.txt"},
 		{"history needs image", []string{"history", archives + "multi-image.tar"}, 2, "history-needs-image.stderr"},
 		{"history format", []string{"history", "--no-trunc", "--format", "{{.DiffID}}", archives + "oci-zstd"}, 0, "history-format.txt"},

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tardigest/tardigest/report"
+	"github.com/tardigest/tardigest/signature"
 	"github.com/tardigest/tardigest/tarball"
 )
 
@@ -53,8 +54,11 @@ Examples:
    zstd -dc image.tar.zst | tardigest verify -
    tardigest verify --expect busybox@sha256:... containerd-save.tar
    crane manifest busybox@sha256:... > m.json     # on the connected side
-   tardigest verify --against m.json --expect sha256:... docker-save.tar`,
+   tardigest verify --against m.json --expect sha256:... docker-save.tar
+   cosign save --dir app/ registry.example/app@sha256:...   # connected side
+   tardigest verify --key cosign.pub app/`,
 		Flags: flags(outputFlags(), reportFlags(), readFlags(), []cli.Flag{
+			&cli.StringFlag{Name: "key", Usage: "verify cosign signatures and attestations with the public key in `FILE` (ECDSA P-256 or Ed25519 PEM, such as cosign.pub); fail unless a signature by it covers every image"},
 			&cli.StringSliceFlag{Name: "expect", Usage: "prove the archive holds the image the registry calls `DIGEST` (or NAME@DIGEST, as docker pull prints it); repeatable"},
 			&cli.StringSliceFlag{Name: "against", Usage: "a manifest or index `FILE` captured on the connected side (crane manifest, skopeo inspect --raw); repeatable"},
 		}),
@@ -116,7 +120,7 @@ func runReport(c *cli.Context, e env) error {
 // over a limit), else 1 when a proof failed or nothing could be
 // verified.
 func verdictCode(res *tarball.Result, image int, status string) int {
-	if ferr := res.Err(image); ferr != nil {
+	if ferr := res.ErrWithAttachments(image); ferr != nil {
 		return exitCodeFor(ferr)
 	}
 	if status != "verified" {
@@ -148,6 +152,24 @@ func proofInputs(c *cli.Context) ([]digest.Digest, []tarball.Against, error) {
 		files = append(files, tarball.Against{Name: name, Data: data})
 	}
 	return expect, files, nil
+}
+
+// readKey reads verify's --key, before the archive is read; nil when it
+// is not given.
+func readKey(c *cli.Context) (*signature.PublicKey, error) {
+	name := c.String("key")
+	if name == "" {
+		return nil, nil
+	}
+	data, err := readCapped(name, signature.MaxKeyBytes)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--key: %w", err)}
+	}
+	key, err := signature.ParsePublicKey(name, data)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--key: %w", err)}
+	}
+	return key, nil
 }
 
 // parseExpect accepts a digest or NAME@DIGEST, as docker pull and docker

@@ -332,6 +332,8 @@ func (b *builder) placeholder(action []string) (string, error) {
 		return "sha512:" + hex.EncodeToString(sum[:]), nil
 	case "diffid":
 		return v.diffID, nil
+	case "base64":
+		return base64.StdEncoding.EncodeToString(v.data), nil
 	case "size":
 		n := int64(len(v.data))
 		if len(action) == 3 {

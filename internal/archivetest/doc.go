@@ -107,6 +107,7 @@
 //	{{digest NAME}}    sha256:<hex> of NAME's bytes
 //	{{hex NAME}}       the hex alone
 //	{{sha512 NAME}}    sha512:<hex>
+//	{{base64 NAME}}    NAME's bytes in standard base64 (a DSSE payload)
 //	{{diffid NAME}}    sha256 of the uncompressed tar of a (layer ...)
 //	                   section; the digest for any other section
 //	{{size NAME}}      the length of NAME's bytes; {{size NAME -1}} adds
