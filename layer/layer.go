@@ -236,7 +236,19 @@ func hashUncompressed(br *bufio.Reader, buf []byte, alg digest.Algorithm, opts O
 	if alg != digest.SHA256 {
 		h = sha256.New()
 	}
-	n, err := drainTo(br, buf, h, opts.Content)
+	var (
+		n   int64
+		err error
+	)
+	if opts.Pipeline && opts.Content != nil {
+		// The content reader goes beside the hash, as Options.Content
+		// says; reading ahead would add a copy of every byte.
+		bufp := bufPool.Get().(*[]byte)
+		defer bufPool.Put(bufp)
+		n, err = drainBeside(br, [2][]byte{buf, *bufp}, h, opts.Content)
+	} else {
+		n, err = drainTo(br, buf, h, opts.Content)
+	}
 	if err != nil {
 		return 0, "", err
 	}
