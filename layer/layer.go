@@ -55,8 +55,9 @@ type Options struct {
 	// Pipeline spreads the work on one compressed blob over three
 	// goroutines (read and stored digest, decompression, diffID), so a
 	// single large blob uses more than one core. Leave it off when other
-	// blobs keep the cores busy: it costs a little CPU. It does nothing
-	// to an uncompressed blob, whose one hash runs as it is read.
+	// blobs keep the cores busy: it costs a little CPU. An uncompressed
+	// blob is not read ahead (its one hash runs as it is read); only
+	// Content, if set, goes on a goroutine of its own.
 	Pipeline bool
 	// Budget, if not nil, is the archive's: Compute charges it too (see
 	// Budget), so the expansion ratio holds for the archive as a whole.
