@@ -149,9 +149,9 @@ func (a *analysis) run() {
 	for i, img := range a.res.Images {
 		a.checkImage(i, img)
 	}
-	a.readContents()
 	a.crossCheckNames()
 	a.linkAttachments()
+	a.readContents()
 	a.checkBlobs()
 	a.res.Archive.Producer = a.producer()
 	a.setManifestOrigins()

@@ -35,10 +35,13 @@ type exOp struct {
 	body string
 }
 
-// exProgram turns bytes into up to 12 entries, deterministically, so the
+// exProgram turns bytes into up to 15 entries, deterministically, so the
 // fuzzer's mutations are structure-aware. Names repeat and links point
-// at earlier names often enough that most programs are accepted, and
-// symlink targets climb with ".." through other links.
+// at earlier names, and symlink targets climb with ".." through other
+// links. Half the programs (an odd first byte) are tidy: each new name is
+// a fresh one under a directory made before, links lead inside the
+// archive and hard links to earlier files, so that the archive is mostly
+// accepted and its links are resolved, not refused.
 func exProgram(data []byte) []exOp {
 	next := func() int {
 		if len(data) == 0 {
@@ -70,28 +73,44 @@ func exProgram(data []byte) []exOp {
 		}
 		return files[next()%len(files)]
 	}
+	tidy := next()%2 == 1
+	dirs, used := []string{""}, map[string]bool{}
 	count := 1 + next()%12
+	if tidy {
+		count = 6 + next()%10 // room for links to reach what is made
+	}
 	for i := 0; len(data) > 0 && i < count; i++ {
 		op := exOp{name: pathOf(3, exComponents)}
-		if next()%5 == 0 {
+		if tidy {
+			op.name = exFreshName(dirs[next()%len(dirs)], used, next)
+		} else if next()%5 == 0 {
 			op.name = earlier() // a repeat, or a name under a directory made before
 			if next()%2 == 0 {
 				op.name += "/" + exComponents[next()%len(exComponents)]
 			}
 		}
-		switch k := next() % 8; {
+		k := next() % 8
+		if tidy && k == 7 && len(files) == 0 {
+			k = 0 // a hard link needs an earlier file
+		}
+		switch {
 		case k < 3:
 			op.typ, op.body = tar.TypeReg, fmt.Sprintf("file %d", i)
 			files = append(files, op.name)
 		case k < 5:
 			op.typ = tar.TypeDir
+			dirs = append(dirs, op.name)
 		case k < 7:
-			op.typ, op.link = tar.TypeSymlink, exSymlinkTarget(op.name, next, earlier, pathOf)
+			op.typ, op.link = tar.TypeSymlink, exSymlinkTarget(op.name, tidy, next, earlier, pathOf)
 		default:
-			op.typ, op.link = tar.TypeLink, earlierFile()
+			op.typ, op.link = tar.TypeLink, exHardlinkTarget(op.name, next, earlierFile)
+			if tidy {
+				op.link = files[next()%len(files)]
+			}
 		}
 		ops = append(ops, op)
 		names = append(names, op.name)
+		used[op.name] = true
 	}
 	if len(ops) == 0 {
 		ops = append(ops, exOp{typ: tar.TypeReg, name: "a", body: "file 0"})
@@ -99,24 +118,59 @@ func exProgram(data []byte) []exOp {
 	return ops
 }
 
+// exFreshName is a name under dir that no entry has; when dir is full,
+// a name under x, a directory no other entry names.
+func exFreshName(dir string, used map[string]bool, next func() int) string {
+	start := next()
+	for i := range exComponents {
+		if n := path.Join(dir, exComponents[(start+i)%len(exComponents)]); !used[n] {
+			return n
+		}
+	}
+	return path.Join("x", dir, exComponents[start%len(exComponents)]) // a name no lookup reads
+}
+
 // exSymlinkTarget makes the target of a symlink at name: up to the
 // root with "..", then an earlier name or a random path of components,
 // "." and "..", sometimes with a trailing slash.
-func exSymlinkTarget(name string, next func() int, earlier func() string, pathOf func(int, []string) string) string {
+func exSymlinkTarget(name string, tidy bool, next func() int, earlier func() string, pathOf func(int, []string) string) string {
 	up := strings.Count(name, "/")
 	var t string
-	switch next() % 3 {
-	case 0:
+	k := next() % 7
+	if tidy {
+		k %= 2 // a target inside the archive
+	}
+	switch k {
+	case 0, 3, 4:
 		t = strings.Repeat("../", up) + earlier()
 	case 1:
 		t = strings.Repeat("../", up) + earlier() + "/../" + pathOf(2, exComponents)
-	default:
+	case 2, 5:
 		t = pathOf(4, append(exComponents, "..", "."))
+	default:
+		t = "/" + earlier() // absolute: docker reads it inside its root
 	}
 	if next()%8 == 0 {
 		t += "/"
 	}
 	return t
+}
+
+// exHardlinkTarget makes the target of a hard link at name: mostly an
+// earlier file, sometimes the link itself, a name not yet made (a forward
+// link), or a name that is not clean, which docker cleans as a string.
+func exHardlinkTarget(name string, next func() int, earlierFile func() string) string {
+	switch next() % 12 {
+	case 0:
+		return name
+	case 1:
+		return "./" + earlierFile()
+	case 2:
+		return earlierFile() + "/../" + exComponents[next()%len(exComponents)]
+	case 3:
+		return "/" + earlierFile()
+	}
+	return earlierFile()
 }
 
 func exTar(t testing.TB, ops []exOp) []byte {
@@ -187,10 +241,12 @@ func exCreate(root *os.Root, op exOp) error {
 		}
 		return root.Symlink(op.link, op.name)
 	}
-	if j := path.Clean(op.link); j == ".." || strings.HasPrefix(j, "../") {
+	// docker joins the target to the root as a string: "/a" is "a".
+	j := path.Join(".", op.link)
+	if j == ".." || strings.HasPrefix(j, "../") {
 		return fmt.Errorf("breakout: %q => %q", op.name, op.link)
 	}
-	return root.Link(path.Clean(op.link), op.name)
+	return root.Link(j, op.name)
 }
 
 // exNames are every clean name of up to three components.
@@ -212,8 +268,11 @@ func exNames() []string {
 
 var exAllNames = exNames()
 
-// exCheck is the differential property for one program.
-func exCheck(t *testing.T, ops []exOp) {
+// exCheck is the differential property for one program. It returns
+// how many names tardigest read through a link (0 when it refused the
+// archive), so that a test can tell a generator that exercises links
+// from one whose archives are all refused.
+func exCheck(t *testing.T, ops []exOp) (linked int) {
 	data := exTar(t, ops)
 	opts := &Options{}
 	opts.normalize()
@@ -223,7 +282,7 @@ func exCheck(t *testing.T, ops []exOp) {
 	}
 	for _, f := range cat.findings {
 		if f.Severity == SeverityError {
-			return // refused: whatever extraction does, verify fails
+			return 0 // refused: whatever extraction does, verify fails
 		}
 	}
 	dir := t.TempDir()
@@ -245,8 +304,11 @@ func exCheck(t *testing.T, ops []exOp) {
 			t.Fatalf("%q: tardigest reads %q (%s), extraction holds %q (%x):\n%s", name, e.name, e.blob.Digest, got, sha256.Sum256(got), exDescribe(ops))
 		case errors.Is(lerr, ErrMissing) && rerr == nil:
 			t.Fatalf("%q: tardigest says %v, extraction holds %q:\n%s", name, lerr, got, exDescribe(ops))
+		case lerr == nil && e.name != name:
+			linked++
 		}
 	}
+	return linked + 1
 }
 
 func exDescribe(ops []exOp) string {
@@ -268,17 +330,27 @@ func exDescribe(ops []exOp) string {
 
 // TestExtractionDifferential runs the property on random programs.
 func TestExtractionDifferential(t *testing.T) {
-	n := 2000
+	n := 1000
 	if testing.Short() {
 		n = 300
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	accepted, linked := 0, 0
 	for i := 0; i < n; i++ {
-		b := make([]byte, 8+rng.IntN(64))
+		b := make([]byte, 16+rng.IntN(112))
 		for j := range b {
 			b[j] = byte(rng.Uint32())
 		}
-		exCheck(t, exProgram(b))
+		if l := exCheck(t, exProgram(b)); l > 0 {
+			accepted, linked = accepted+1, linked+l-1
+		}
+	}
+	// The property holds trivially of archives tardigest refuses: a
+	// generator that makes few others, or few names read through links,
+	// tests nothing. (1000 programs: about 500 accepted, 300 names linked.)
+	t.Logf("%d of %d random archives accepted, %d names read through a link", accepted, n, linked)
+	if accepted < n/4 || linked < n/5 {
+		t.Errorf("%d of %d random archives accepted, %d names read through a link: the generator no longer exercises resolution", accepted, n, linked)
 	}
 }
 
@@ -319,7 +391,10 @@ func TestExtractionDifferentialCanFail(t *testing.T) {
 
 // FuzzExtraction is the differential property, fuzzed.
 func FuzzExtraction(f *testing.F) {
-	for _, s := range []string{"\x00\x00\x00", "\x01a\x02\x05\x00\x01\x02\x03", "\x02\x00\x03\x01\x04\x02\x00\x01\x00\x00\x02\x04\x03\x01", "\x00\x01\x00\x00\x00\x00\x03\x00\x00\x00\x02\x00\x02\x03\x00\x04"} {
+	for _, s := range []string{"\x00\x00\x00", "\x01a\x02\x05\x00\x01\x02\x03", "\x02\x00\x03\x01\x04\x02\x00\x01\x00\x00\x02\x04\x03\x01", "\x00\x01\x00\x00\x00\x00\x03\x00\x00\x00\x02\x00\x02\x03\x00\x04",
+		// tidy programs (an odd first byte): dirs, files, links inside
+		"\x01\x09\x00\x04\x01\x03\x02\x00\x02\x05\x00\x03\x06\x00\x01\x02\x07\x00\x03\x05\x01\x00\x06\x01\x02\x03\x07\x01\x05\x00",
+		"\x03\x0a\x01\x03\x02\x04\x00\x06\x01\x01\x05\x02\x02\x00\x03\x07\x00\x06\x00\x02\x04\x01\x06\x01\x01\x03\x00\x02\x07\x02\x01"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -40,17 +40,27 @@ type imageTrees struct {
 	entries []string
 }
 
-// readContents attaches to every image (artifacts aside) what its layers
-// hold, merges the layers of each image whose every layer was read, and
-// turns what the walks and merges found into findings. A layer shared by
-// several images was walked once; it is merged into each.
+// readContents attaches to every image (artifacts and attachments
+// aside) what its layers hold, merges the layers of each image whose every
+// layer was read, and turns what the walks and merges found into
+// findings. A layer shared by several images was walked once; it is
+// merged into each. It runs after attachments are linked: a signature's
+// or an SBOM's layers are payloads, not tars, while any other image's
+// layers are checked as the tars a loader extracts, whatever media type
+// a descriptor gives them.
 func (a *analysis) readContents() {
 	if a.opts.Content.Skip {
 		return
 	}
+	attached := map[int]bool{}
+	for _, att := range a.res.Attachments {
+		if att.Image != nil {
+			attached[*att.Image] = true
+		}
+	}
 	a.res.trees = make([]imageTrees, len(a.res.Images))
 	for i, img := range a.res.Images {
-		if img.Artifact {
+		if img.Artifact || attached[i] {
 			continue
 		}
 		layers, entries, complete := a.layerContents(i, img)
@@ -111,13 +121,11 @@ func (a *analysis) layerContents(i int, img *Image) ([]*tree.Layer, []string, bo
 }
 
 // layerEntry returns the entry whose bytes are layer l when they were
-// read in full and can be a layer tar: present, decompressed without
-// error, and of a layer media type (or none, as in docker save).
+// read in full: present and decompressed without error. Its media type
+// does not matter: docker load extracts what manifest.json names, and a
+// descriptor's type must not switch the checks of its bytes off.
 func (a *analysis) layerEntry(l *Layer) *entry {
 	if !l.Present {
-		return nil
-	}
-	if _, isLayer := layerCompression(l.MediaType); l.MediaType != "" && !isLayer {
 		return nil
 	}
 	e, _, err := a.cat.lookup(l.Path)

@@ -79,6 +79,12 @@ func walkTar(ctx context.Context, tr *tar.Reader, pos func() int64, cat *catalog
 		}
 		last = hdr.Name
 		bodyEnd = entryEnd(hdr, pos())
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			// A PAX global header names nothing: docker's untar and
+			// containerd skip it, and archive/tar does not apply its
+			// records to the entries after it.
+			continue
+		}
 		name, err := cleanName(hdr.Name)
 		if err != nil {
 			cat.problem(kindBadEntryName.causedBy(err), hdr.Name, "%v", err)

@@ -59,6 +59,10 @@ func (a *analysis) config(e *entry) (*imageConfig, error) {
 		pc.err = fmt.Errorf("%s: %w", e.name, err)
 		return nil, pc.err
 	}
+	if err := dockerTypesErr(data); err != nil {
+		pc.err = fmt.Errorf("%s: %w", e.name, err)
+		return nil, pc.err
+	}
 	pc.cfg = &cfg
 	return pc.cfg, nil
 }

@@ -30,7 +30,8 @@ const (
 // with an empty TMPDIR, and checks: the documented exit code for the
 // case's class, peak RSS under 512 MiB, an end within 20 seconds, and
 // both directories still empty afterwards (tardigest never extracts nor
-// writes temporary files).
+// writes temporary files); on the metadata cost cases (graph-*), the same
+// bounds for inspect --output json.
 func TestHostileCasesAsProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs every case as a process")
@@ -63,23 +64,7 @@ func TestHostileCasesAsProcess(t *testing.T) {
 			}
 			args = append(args, input)
 
-			work, tmp := t.TempDir(), t.TempDir()
-			ctx, cancel := context.WithTimeout(context.Background(), maxCaseWallTS)
-			defer cancel()
-			cmd, peak := measured(ctx, t, bin, args)
-			cmd.Dir = work
-			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-			err := cmd.Run()
-			if ctx.Err() != nil {
-				t.Fatalf("still running after %v", maxCaseWallTS)
-			}
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			code := runBounded(t, bin, args)
 			want := exitFor(c.Expect)
 			if c.Exit >= 0 {
 				want = c.Exit
@@ -87,19 +72,50 @@ func TestHostileCasesAsProcess(t *testing.T) {
 			if code != want {
 				t.Errorf("exit code %d, want %d (expect: %s)", code, want, c.Expect)
 			}
-			if rss, ok := peak(cmd); ok {
-				t.Logf("exit %d, peak RSS %d MiB", code, rss>>20)
-				if rss > maxRSSBytes {
-					t.Errorf("peak RSS %d MiB, over %d MiB", rss>>20, maxRSSBytes>>20)
-				}
-			}
-			for _, dir := range []string{work, tmp} {
-				if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-					t.Errorf("%s is no longer empty: %v", dir, entries)
-				}
+			if strings.HasPrefix(c.Name, "graph-") {
+				// The metadata cost cases: every image and row written
+				// as JSON must stay within the bounds verify keeps.
+				runBounded(t, bin, append([]string{"inspect", "--output", "json"}, args[1:]...))
 			}
 		})
 	}
+}
+
+// runBounded runs the binary with args in an empty working directory with
+// an empty TMPDIR, its output discarded, and fails the test unless it ends
+// within maxCaseWallTS under maxRSSBytes and leaves both directories
+// empty. It returns the exit code.
+func runBounded(t *testing.T, bin string, args []string) int {
+	t.Helper()
+	work, tmp := t.TempDir(), t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), maxCaseWallTS)
+	defer cancel()
+	cmd, peak := measured(ctx, t, bin, args)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s: still running after %v", args[0], maxCaseWallTS)
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if rss, ok := peak(cmd); ok {
+		t.Logf("%s: exit %d, peak RSS %d MiB", args[0], code, rss>>20)
+		if rss > maxRSSBytes {
+			t.Errorf("%s: peak RSS %d MiB, over %d MiB", args[0], rss>>20, maxRSSBytes>>20)
+		}
+	}
+	for _, dir := range []string{work, tmp} {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			t.Errorf("%s: %s is no longer empty: %v", args[0], dir, entries)
+		}
+	}
+	return code
 }
 
 // measured returns the command that runs bin with args, and the function
