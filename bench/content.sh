@@ -16,7 +16,8 @@
 # Environment: BASE_REF, the commit of the tardigest without content facts
 # (default 41a6e6f: main before layer contents were read); DIVE, the dive
 # binary (default: dive on PATH; without it dive is skipped, with a note);
-# BENCH_SKIP, tools to leave out (base, dive, gzip). See bench/README.md.
+# BENCH_SKIP, tools to leave out (base, nocontent, dive, gzip). See
+# bench/README.md.
 set -euo pipefail
 # shellcheck source=run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/run.sh" # generators and helpers
@@ -125,9 +126,10 @@ CTARGETS=(docker.tar oci-gzip oci-gzip.tar oci-zstd docker.tar.gz content.tar mi
 ctools() {
 	local t out=()
 	for t in $(case $1 in
-		content.tar | million-4.tar) echo tardigest base waste ls dive ;;
-		million-1) echo tardigest base gzip ;;
-		*) echo tardigest base ;;
+		content.tar | million-4.tar) echo tardigest base nocontent waste ls dive ;;
+		million-1) echo tardigest base nocontent waste ls gzip gzsha ;;
+		million-4) echo tardigest base nocontent waste ls ;;
+		*) echo tardigest base nocontent ;;
 		esac); do
 		[[ " ${BENCH_SKIP:-} " == *" $t "* ]] || out+=("$t")
 	done
@@ -141,6 +143,14 @@ cpath() {
 	esac
 }
 
+# first_layer LAYOUT: the blob of the first layer of an OCI layout's first
+# image.
+first_layer() {
+	local m
+	m=$(jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2)
+	echo "$1/blobs/sha256/$(jq -r '.layers[0].digest' "$1/blobs/sha256/$m" | cut -d: -f2)"
+}
+
 # ccommand TARGET TOOL: the shell command timed for one run.
 ccommand() {
 	local a
@@ -148,10 +158,12 @@ ccommand() {
 	case $2 in
 	tardigest) echo "'$TARDIGEST' verify '$a'" ;;
 	base) echo "'$BASE_BIN' verify '$a'" ;;
+	nocontent) echo "'$TARDIGEST' images -q '$a'" ;; # the same pass, contents skipped
 	waste) echo "'$TARDIGEST' waste --ci-config '$CD/no-rules.yaml' '$a'" ;;
 	ls) echo "'$TARDIGEST' ls -R '$a'" ;;
 	dive) echo "cd '$CD' && CI=true '$DIVE' --source docker-archive '$a' --ci --ci-config '$CD/no-rules.yaml'" ;;
-	gzip) echo "gzip -dc '$a'/blobs/sha256/\$(jq -r '.layers[0].digest' '$a'/blobs/sha256/\$(jq -r '.manifests[0].digest' '$a/index.json' | cut -d: -f2) | cut -d: -f2)" ;;
+	gzip) echo "gzip -dc '$(first_layer "$a")'" ;;
+	gzsha) echo "gzip -dc '$(first_layer "$a")' | openssl dgst -sha256" ;;
 	esac
 }
 
@@ -232,12 +244,14 @@ creport() {
 			note=''
 			case $f/$t in
 			*/tardigest) note="verify, content facts read" ;;
-			*/base) note=$(awk -v w="$w" -v b="$tw" 'BEGIN{printf "verify without them: td/base %.3f wall (issue 13: <= 1.05)", b/w}') ;;
+			*/base) note=$(awk -v w="$w" -v b="$tw" -v c="$c" -v bc="$tc" 'BEGIN{printf "verify without them: td/base %.3f wall, %.3f CPU (issue 13: <= 1.05)", b/w, bc/c}') ;;
+			*/nocontent) note=$(awk -v w="$w" -v b="$tw" -v c="$c" -v bc="$tc" 'BEGIN{printf "images -q, same binary, contents skipped: td/this %.3f wall, %.3f CPU", b/w, bc/c}') ;;
 			*/gzip) note="gzip -dc of the layer: its decompression" ;;
+			*/gzsha) note="gzip -dc | openssl dgst -sha256: decompression and diffID" ;;
 			*/waste | */ls) note="$t" ;;
 			*/dive) note=$(dive_note "$f") ;;
 			esac
-			[[ $f == million-* && $t == tardigest ]] && note+=$(awk -v m="$m" 'BEGIN{printf "; RSS < 256 MiB: %s", (m<256?"met":"MISSED")}')
+			[[ $f == million-* && $t =~ ^(tardigest|waste|ls)$ ]] && note+=$(awk -v m="$m" 'BEGIN{printf "; RSS < 256 MiB: %s", (m<256?"met":"MISSED")}')
 			awk -v l="$t" -v w="$w" -v c="$c" -v m="$m" -v tw="$tw" -v tc="$tc" -v note="$note" 'BEGIN{
 				rw = (tw > 0 && w != "nan") ? sprintf("%.2f", w / tw) : "-"
 				rc = (tc > 0 && c != "nan") ? sprintf("%.2f", c / tc) : "-"

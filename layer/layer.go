@@ -121,6 +121,8 @@ func Detect(magic []byte) Compression {
 
 // sideSpan is the span of a mapped blob handed at once to a content
 // reader on its own goroutine (ComputeBytes with Pipeline and Content).
+// tarball drops a mapping's pages one span behind the hash (its dropLag
+// and TestPageDropper): change both together.
 const sideSpan = 16 * bufSize
 
 // bufSize is the size of the copy buffers; large enough that per-call

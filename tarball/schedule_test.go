@@ -28,3 +28,37 @@ func TestPipelined(t *testing.T) {
 		})
 	}
 }
+
+// TestPageDropper checks the pages of a mapped blob leave the resident set
+// in order, each once, never less than a sidecar span behind the hash
+// (the content walker may still read them), at most 5 MiB resident, and
+// all of them by the end.
+func TestPageDropper(t *testing.T) {
+	const (
+		chunk   = 256 << 10 // layer's read size
+		span    = 4 << 20   // layer's sidecar span: the content walker's lag
+		maxKept = 5 << 20   // the resident bound per blob
+	)
+	for _, size := range []int{1, chunk, dropLag, dropLag + dropBytes - 1, dropLag + dropBytes + 1, 5*dropBytes + dropLag + 12345} {
+		b := make([]byte, size)
+		next := 0
+		d := pageDropper{b: b, drop: func(p []byte) {
+			if off := cap(b) - cap(p); off != next {
+				t.Fatalf("size %d: dropped from %d, want %d (in order, each byte once)", size, off, next)
+			}
+			next += len(p)
+		}}
+		for d.done < size {
+			d.read(min(chunk, size-d.done))
+			if d.done < size && next > max(0, d.done-span) {
+				t.Fatalf("size %d: at %d dropped up to %d, less than %d behind", size, d.done, next, span)
+			}
+			if resident := d.done - next; resident > maxKept+chunk {
+				t.Fatalf("size %d: at %d, %d bytes not dropped", size, d.done, resident)
+			}
+		}
+		if next != size {
+			t.Errorf("size %d: dropped %d bytes by the end", size, next)
+		}
+	}
+}

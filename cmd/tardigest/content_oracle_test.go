@@ -275,3 +275,41 @@ func (o *oracle) sortedPaths() []string {
 	})
 	return ps
 }
+
+// resolve follows symlinks in the oracle's merged filesystem as a
+// process chrooted to the image root would: absolute targets start at
+// the root, ".." at the root stays there, 40 links at most (Linux's
+// ELOOP). It returns the path of what p names, without leading slash
+// ("." for the root), and false when p names nothing.
+func (o *oracle) resolve(p string) (string, bool) {
+	todo := strings.Split(strings.Trim(p, "/"), "/")
+	cur, links := ".", 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		n, ok := o.fs[next]
+		if !ok {
+			return "", false
+		}
+		if n.e == nil || n.e.Type != 'l' {
+			cur = next
+			continue
+		}
+		if links++; links > 40 {
+			return "", false
+		}
+		if strings.HasPrefix(n.e.Link, "/") {
+			cur = "."
+		}
+		todo = append(strings.Split(n.e.Link, "/"), todo...)
+	}
+	return cur, true
+}

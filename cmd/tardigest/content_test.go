@@ -14,7 +14,7 @@ import (
 )
 
 // contentArchives are docker-archives whose layers GNU tar lists: the
-// README's demo image, dive's four test images and the fixture of
+// README's demo image, dive's five test images and the fixture of
 // testdata/archives.
 var contentArchives = []string{
 	"../../testdata/content/demo.tar",
@@ -22,6 +22,7 @@ var contentArchives = []string{
 	"../../layer/tree/testdata/dive/deletes.tar",
 	"../../layer/tree/testdata/dive/opaque.tar",
 	"../../layer/tree/testdata/dive/hardlinks.tar",
+	"../../layer/tree/testdata/dive/chains.tar",
 	archives + "docker-archive.tar",
 }
 
@@ -270,6 +271,43 @@ func TestCatMatchesGNUTar(t *testing.T) {
 				t.Errorf("%s: cat %s: exit %d, %d bytes (%s); tar -xO of layer %d gives %d", a, p, code, len(got), stderr, n.conLayer, len(want))
 			}
 		}
+		checkCatLinks(t, a, layers, o)
+	}
+}
+
+// checkCatLinks cats every symlink of the merged filesystem, and every
+// name under a symlink to a directory, against the oracle's own
+// resolution: the bytes of the file it reaches (tar -xO), else exit 1.
+func checkCatLinks(t *testing.T, a string, layers [][]byte, o *oracle) {
+	t.Helper()
+	var names []string
+	for _, p := range o.sortedPaths() {
+		if n := o.fs[p]; n.implied || n.e.Type != 'l' {
+			continue
+		}
+		names = append(names, p)
+		if dir, ok := o.resolve(p); ok {
+			for _, q := range o.sortedPaths() {
+				if path.Dir(q) == dir {
+					names = append(names, p+"/"+path.Base(q))
+				}
+			}
+		}
+	}
+	for _, p := range names {
+		code, got, stderr := runCLI(t, nil, "cat", a, "/"+p)
+		target, ok := o.resolve(p)
+		n := o.fs[target]
+		if !ok || n == nil || n.implied || (n.e.Type != '-' && n.e.Type != 'h') {
+			if code != 1 || got != "" {
+				t.Errorf("%s: cat %s: exit %d, %d bytes; the oracle resolves it to %q %v: not a file", a, p, code, len(got), target, ok)
+			}
+			continue
+		}
+		want := gnuTar(t, layers[n.conLayer], "-xOf", "-", n.content.Path)
+		if code != 0 || got != string(want) {
+			t.Errorf("%s: cat %s (%s): exit %d, %d bytes (%s); tar -xO of layer %d gives %d", a, p, target, code, len(got), stderr, n.conLayer, len(want))
+		}
 	}
 }
 
@@ -283,7 +321,7 @@ func TestWasteMatchesDive(t *testing.T) {
 	type run struct{ archive, recorded, config string }
 	runs := []run{{"../../testdata/content/demo.tar", "../../testdata/content/demo.ci.txt", ""},
 		{"../../testdata/content/demo.tar", "../../testdata/content/demo.ci-config.txt", "../../testdata/content/dive-ci.yaml"}}
-	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks"} {
+	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks", "chains"} {
 		runs = append(runs, run{"../../layer/tree/testdata/dive/" + name + ".tar", "../../layer/tree/testdata/dive/" + name + ".ci.txt", ""})
 	}
 	for _, r := range runs {

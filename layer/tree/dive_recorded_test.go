@@ -14,7 +14,7 @@ import (
 // wasted bytes, size and inefficient files, --ci for the user-wasted
 // percent. Merge is checked on the same images against the oracle.
 func TestDiveRecorded(t *testing.T) {
-	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks"} {
+	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks", "chains"} {
 		tars := archiveLayers(t, "testdata/dive/"+name+".tar")
 		got := Dive(walkAll(tars), Options{})
 		var rec struct {
@@ -77,6 +77,9 @@ func TestWasteRecorded(t *testing.T) {
 		"opaque": "reclaimable 3300 per layer [3300 0]",
 		// tool survives through alias until alias is rewritten; x lives on as y.
 		"hardlinks": "reclaimable 1500 per layer [1500 0 0 0]",
+		// log (2000) overwritten, then its second copy (2500) deleted;
+		// links and whiteouts of paths never there hold no bytes.
+		"chains": "reclaimable 4500 per layer [2000 2500 0 0]",
 	}
 	for name, w := range want {
 		img := Merge(walkAll(archiveLayers(t, "testdata/dive/"+name+".tar")), Options{})

@@ -17,7 +17,7 @@ func TestFactsGNUTarListing(t *testing.T) {
 		t.Skip("no tar")
 	}
 	var layers [][]byte
-	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks"} {
+	for _, name := range []string{"overwrite", "deletes", "opaque", "hardlinks", "chains"} {
 		layers = append(layers, archiveLayers(t, "testdata/dive/"+name+".tar")...)
 	}
 	for _, f := range []string{"v7", "oldgnu", "gnu-bigid", "posix"} {

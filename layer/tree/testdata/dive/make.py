@@ -79,3 +79,18 @@ image("hardlinks.tar", [
     [("usr", "d"), ("usr/lib", "d"), ("usr/lib/y", "h", 0, "usr/lib/x")],
     [("usr", "d"), ("usr/lib", "d"), ("usr/lib/.wh.x", "f", 0), ("bin", "d"), ("bin/alias", "f", 10)],
 ])
+
+# Symlink chains: relative, absolute, through a symlinked directory, one
+# re-pointed by a later layer, a loop, one climbing above the root; a
+# file overwritten, then deleted; whiteouts of paths that never existed,
+# in a directory and at the root.
+image("chains.tar", [
+    [("usr", "d"), ("usr/lib", "d"), ("usr/lib/libz.so.1.2", "f", 600), ("usr/lib/libz.so.1", "s", 0, "libz.so.1.2"),
+     ("usr/lib/libz.so", "s", 0, "/lib/libz.so.1"), ("lib", "s", 0, "usr/lib"), ("etc", "d"),
+     ("etc/libz", "s", 0, "../lib/libz.so"), ("data", "d"), ("data/log", "f", 2000), ("data/keep", "f", 50)],
+    [("data", "d"), ("data/log", "f", 2500), ("usr", "d"), ("usr/lib", "d"), ("usr/lib/a", "s", 0, "b"),
+     ("usr/lib/b", "s", 0, "a"), ("usr/lib/up", "s", 0, "../../../../usr/lib/libz.so.1.2")],
+    [("data", "d"), ("data/.wh.log", "f", 0), ("usr", "d"), ("usr/lib", "d"), ("usr/lib/libz.so.1.3", "f", 700),
+     ("usr/lib/libz.so.1", "s", 0, "libz.so.1.3")],
+    [("usr", "d"), ("usr/.wh.nothere", "f", 0), (".wh.ghostdir", "f", 0), ("data", "d"), ("data/.wh.never", "f", 0)],
+])
