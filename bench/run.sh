@@ -10,6 +10,9 @@
 #                                  against tardigest in the latest run's results
 #   bench/run.sh rss [SCALE...]    tardigest peak RSS only, per format and scale
 #                                  (default: every scale built), for the 4x check
+#   bench/run.sh guard [ITERS]     regression guard (issue 16): tarball's
+#                                  BenchmarkGzipArchive on docker.tar.gz (default
+#                                  5 iterations), against BENCHMARKS.md's figures
 #   bench/run.sh clean             rm -rf bench/work
 #
 # See bench/README.md for what is measured and the targets.
@@ -530,14 +533,64 @@ cmd_purego() {
 	echo "target (issue 5): bound/td at least 0.85 on every format"
 }
 
+# guard: the regression guard of issue 16. tarball's BenchmarkGzipArchive
+# reads docker.tar.gz as a file and as a stream, interleaved with the
+# least any reader must do (inflate, and sha256 of the output on the
+# other core); its ratios file/floor and stdin/file, in wall and in CPU
+# time, and the MiB the reads allocate are compared with the
+# "guard docker.tar.gz" line of BENCHMARKS.md.
+# It reports, and exits 0 unless the benchmark itself fails: timing is
+# never a test failure.
+cmd_guard() {
+	local iters=${1:-5} scale=${BENCH_SCALE:-1} out line recorded rev m now rec
+	# Recorded and judged: ratios over 1.10 x the record regress; bytes
+	# allocated, which hardly move between runs, over 1.5 x.
+	local ratios=(file/floor stdin/file file/floor-cpu stdin/file-cpu file-alloc-MiB stdin-alloc-MiB)
+	[[ $iters =~ ^[1-9][0-9]*$ ]] || die "ITERS must be a positive integer"
+	D=$(scale_dir "$scale")
+	[[ -f $D/.built ]] || die "no image at scale $scale: run bench/run.sh build $scale first"
+	need go
+	rev=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[[ -n $(cd "$REPO" && git status --porcelain -- '*.go' 2>/dev/null) ]] && rev+="+dirty"
+	echo "bench/run.sh guard $iters  (BenchmarkGzipArchive on docker.tar.gz, BENCH_SCALE=$scale, tardigest $rev); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	cat "$D/docker.tar.gz" >/dev/null # into the page cache
+	out=$(cd "$REPO" && TARDIGEST_BENCH_ARCHIVE=$D/docker.tar.gz go test ./tarball -run '^$' \
+		-bench '^BenchmarkGzipArchive$' -benchtime "${iters}x" -count 1 2>&1) || die "the benchmark failed:"$'\n'"$out"
+	line=$(grep '^BenchmarkGzipArchive' <<<"$out")
+	recorded=$(grep -o "guard docker.tar.gz scale=$scale\( [A-Za-z/-]*=[0-9.]*\)*" "$REPO/BENCHMARKS.md" | head -n 1 || true)
+	echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); recorded: ${recorded:-none for scale $scale in BENCHMARKS.md}"
+	printf '  %-15s %8s %9s  %s\n' measure now recorded verdict
+	for m in "${ratios[@]}" floor-s file-s stdin-s file-cpu-s; do
+		now=$(metric "$m" <<<"$line")
+		[[ -n $now ]] || continue # no CPU time on this platform
+		rec=$(grep -o " $m=[0-9.]*" <<<"$recorded" | cut -d= -f2 || true)
+		awk -v m="$m" -v n="$now" -v r="$rec" 'BEGIN{
+			v = ""; k = (m ~ /alloc/) ? 1.5 : 1.10
+			if (r != "") v = (n > r * k) ? "REGRESSED (over " k " x recorded)" : (n < r / k ? "better: record it" : "ok")
+			if (m ~ /^stdin\/file/ && n > 1.2) v = v " (issue 16 target <= 1.2: MISSED)"
+			printf "  %-15s %8.3f %9s  %s\n", m, n, (r == "" ? "-" : r), v }'
+	done
+	printf 'guard docker.tar.gz scale=%s' "$scale"
+	for m in "${ratios[@]}"; do
+		now=$(metric "$m" <<<"$line")
+		[[ -z $now ]] && continue
+		[[ $m == *alloc* ]] && printf ' %s=%.1f' "$m" "$now" || printf ' %s=%.2f' "$m" "$now"
+	done
+	echo "   <- the line BENCHMARKS.md records"
+}
+
+# metric NAME: the value of a `go test -bench` metric in the line on stdin.
+metric() { awk -v m="$1" '{for (i = 1; i < NF; i++) if ($(i+1) == m) print $i}'; }
+
 # Sourced (bench/content.sh does), the functions above are all it gets.
 [[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
 
 case ${1:-} in
 build) shift && cmd_build "$@" ;;
+guard) shift && cmd_guard "$@" ;;
 purego) shift && cmd_purego "$@" ;;
 run) shift && cmd_run "$@" ;;
 rss) shift && cmd_rss "$@" ;;
 clean) rm -rf "$WORK" ;;
-*) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2 && exit 2 ;;
+*) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2 && exit 2 ;;
 esac

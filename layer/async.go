@@ -213,3 +213,37 @@ func (s *sidecar) wait()          { <-s.done }
 
 // close ends the goroutine; no chunk may be in flight.
 func (s *sidecar) close() { close(s.chunks) }
+
+// drainBeside is drainTo for a pipelined uncompressed blob with a
+// content reader: content reads one buffer on a goroutine of its own
+// while the next one is read into the other buffer (and hashed, by the
+// source, as it is read), so nothing is copied for it.
+func drainBeside(r io.Reader, bufs [2][]byte, h hash.Hash, content io.Writer) (int64, error) {
+	side := newSidecar(content)
+	defer side.close()
+	var n int64
+	busy, i := false, 0
+	for {
+		m, err := r.Read(bufs[i])
+		if m > 0 {
+			n += int64(m)
+			if h != nil {
+				h.Write(bufs[i][:m])
+			}
+			if busy {
+				side.wait() // content is done with bufs[1-i]
+			}
+			side.start(bufs[i][:m])
+			busy, i = true, 1-i
+		}
+		if err != nil {
+			if busy {
+				side.wait()
+			}
+			if err == io.EOF {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+}

@@ -67,6 +67,10 @@ import (
 // GzipDecoder names the deflate implementation this build uses.
 const GzipDecoder = "ISA-L igzip (cgo, build tag isal)"
 
+// gzipReadsMemory: ISA-L reads its input through a bufio.Reader, so
+// NewReader gives it one even over memory.
+const gzipReadsMemory = false
+
 // isalReader decodes a multi-member gzip stream with ISA-L's inflate.
 // Member headers are parsed in Go by the pure-Go build's rules
 // (readGzipHeader); ISA-L decodes the deflate data and checks each

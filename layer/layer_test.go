@@ -14,7 +14,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -777,4 +779,86 @@ func TestDetect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestComputePipelineUncompressedReadsOnce: an uncompressed blob is hashed
+// as it is read, so Pipeline must not put it through read-ahead buffers
+// (4 MiB of them and a copy of every byte, for no overlap). Measured by
+// the bytes Compute allocates; the pools are warmed first.
+func TestComputePipelineUncompressedReadsOnce(t *testing.T) {
+	blob := randomBytes(16<<20, 3)
+	want := digest.FromBytes(blob)
+	compute := func() {
+		res, err := layer.Compute(context.Background(), bytes.NewReader(blob), layer.Options{Pipeline: true})
+		if err != nil || res.Digest != want || res.DiffID != want {
+			t.Fatalf("Compute = %+v, %v; want Digest and DiffID %s", res, err, want)
+		}
+	}
+	compute()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	compute()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("Compute with Pipeline allocated %d bytes for an uncompressed blob, want under 1 MiB (no read-ahead buffers)", n)
+	}
+}
+
+// TestComputePipelineContentBesideUncompressed: with Pipeline, an
+// uncompressed blob's Content runs beside its hash, as Options.Content
+// says: the blob is read on while Content is busy with an earlier
+// chunk. Before, Content ran on the goroutine that reads, so a busy
+// Content held up the read (this test then waits out its deadline).
+func TestComputePipelineContentBesideUncompressed(t *testing.T) {
+	t.Parallel()
+	blob := bytes.Repeat([]byte("uncompressed layer bytes "), 1<<17) // 3.1 MiB
+	r := &callCounter{r: bytes.NewReader(blob)}
+	content := &blockingContent{reads: &r.calls, h: sha256.New(), t: t}
+	got, err := layer.Compute(context.Background(), r, layer.Options{Pipeline: true, Content: content})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := digest.FromBytes(blob)
+	if got.Digest != want || got.DiffID != want || digest.NewDigest(digest.SHA256, content.h) != want {
+		t.Errorf("Digest %s, DiffID %s, Content saw %s; want %s for all", got.Digest, got.DiffID, digest.NewDigest(digest.SHA256, content.h), want)
+	}
+	if !content.overlapped {
+		t.Error("the blob was not read while Content was busy with its first chunk")
+	}
+}
+
+// callCounter counts the Read calls on r, at most 64 KiB each.
+type callCounter struct {
+	r     io.Reader
+	calls atomic.Int64
+}
+
+func (c *callCounter) Read(p []byte) (int, error) {
+	c.calls.Add(1)
+	return c.r.Read(p[:min(len(p), 64<<10)])
+}
+
+// blockingContent hashes what it is given; its first Write waits (up to
+// a deadline that only a hold-up reaches) for another read of the blob.
+type blockingContent struct {
+	reads      *atomic.Int64
+	h          hash.Hash
+	t          *testing.T
+	started    bool
+	overlapped bool
+}
+
+func (b *blockingContent) Write(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		before := b.reads.Load()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if b.reads.Load() > before {
+				b.overlapped = true
+				break
+			}
+		}
+	}
+	b.h.Write(p)
+	return len(p), nil
 }

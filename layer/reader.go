@@ -2,6 +2,7 @@ package layer
 
 import (
 	"bufio"
+	"bytes"
 	"compress/bzip2"
 	"errors"
 	"fmt"
@@ -28,11 +29,16 @@ type Reader struct {
 	br     *bufio.Reader
 	pooled bool
 	in     *count.Reader
-	dec    io.Reader
-	close  func()
-	meter  meter
-	frames *zstdFrames // zstd only
-	err    error
+	// mem, when not nil, is the source, held in memory and read by the
+	// decoder itself, not through br and in: Read sets in.N from its
+	// position.
+	mem      *bytes.Reader
+	memStart int64
+	dec      io.Reader
+	close    func()
+	meter    meter
+	frames   *zstdFrames // zstd only
+	err      error
 }
 
 // NewReader detects the compression of r from its first bytes (see
@@ -40,13 +46,22 @@ type Reader struct {
 // of r, or a header that does not decode (ErrCorrupt). With a Budget, r
 // is the archive itself: its bytes are the archive's stored bytes (see
 // Budget). Close the Reader to release the decoder.
+//
+// A stream held in memory, such as a mapped file, is best given as a
+// *bytes.Reader: the pure-Go build then inflates gzip straight from it,
+// without copying it through a buffer (a tenth less CPU, issue 16).
 func NewReader(r io.Reader, lim Limits, budget *Budget) (*Reader, error) {
-	br := readerPool.Get().(*bufio.Reader)
-	in := &count.Reader{R: r}
-	br.Reset(in)
 	if budget != nil {
 		budget.byReader.Store(true)
 	}
+	if m, ok := r.(*bytes.Reader); ok && gzipReadsMemory {
+		if zr, err := newMemReader(m, lim.withDefaults(), budget); zr != nil || err != nil {
+			return zr, err
+		}
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	in := &count.Reader{R: r}
+	br.Reset(in)
 	magic, err := br.Peek(MagicLen)
 	if err != nil && in.Err != nil {
 		br.Reset(nil)
@@ -107,6 +122,34 @@ func (zr *Reader) start() error {
 	return nil
 }
 
+// newMemReader is NewReader for a gzip stream in m; nil and no error
+// when m does not start one.
+func newMemReader(m *bytes.Reader, lim Limits, budget *Budget) (*Reader, error) {
+	start := m.Size() - int64(m.Len())
+	var magic [MagicLen]byte
+	n, _ := m.ReadAt(magic[:], start)
+	if Detect(magic[:n]) != Gzip {
+		return nil, nil
+	}
+	in := &count.Reader{R: m} // counts nothing: mem's position does
+	zr := &Reader{comp: Gzip, in: in, mem: m, memStart: start, close: func() {},
+		meter: meter{lim: lim, comp: Gzip, budget: budget, in: in, storedByMe: true}}
+	gz, err := newGzipFromMemory(m)
+	zr.consumed()
+	if err != nil {
+		return nil, zr.classify(err)
+	}
+	zr.dec, zr.close = gz, func() { gz.Close() }
+	return zr, nil
+}
+
+// consumed brings in.N up to date for a source in memory.
+func (zr *Reader) consumed() {
+	if zr.mem != nil {
+		zr.in.N = zr.mem.Size() - int64(zr.mem.Len()) - zr.memStart
+	}
+}
+
 // Compression is what the first bytes of the source said.
 func (zr *Reader) Compression() Compression { return zr.comp }
 
@@ -117,6 +160,7 @@ func (zr *Reader) Read(p []byte) (int, error) {
 		return 0, zr.err
 	}
 	n, err := zr.dec.Read(p)
+	zr.consumed()
 	if zr.comp == None {
 		// Passed through: only the budget counts the bytes.
 		if ferr := zr.meter.flush(); ferr != nil {
@@ -147,7 +191,12 @@ func (zr *Reader) Read(p []byte) (int, error) {
 // end checks, once the decoder has ended, that the source ends too, and
 // returns io.EOF if it does.
 func (zr *Reader) end() error {
-	extra, err := io.Copy(io.Discard, zr.br)
+	var rest io.Reader = zr.br
+	if zr.mem != nil {
+		rest = zr.mem
+	}
+	extra, err := io.Copy(io.Discard, rest)
+	zr.consumed()
 	if err != nil {
 		return err
 	}

@@ -117,8 +117,8 @@
 //
 // Reading: tarball.go (Open, Read, Options), read_tar.go, read_file.go and
 // read_dir.go (the three readers), schedule.go (hashing, workers),
-// outer.go (a tar compressed as a whole), catalog.go (entries, names,
-// links). The analysis: analysis.go (run, in order), then one file per
+// outer.go (a tar compressed as a whole; outer_mapped.go for a gzip
+// file), catalog.go (entries, names, links). The analysis: analysis.go (run, in order), then one file per
 // subject: oci.go (index.json, descriptors), docker.go (manifest.json,
 // Docker 25+), legacy.go (before 1.10), skopeo.go (skopeo dir:), check.go (configs, diffIDs, chain
 // IDs, history, blobs), producer.go, registry.go (the registry verdict).

@@ -125,11 +125,7 @@ func inPlace(e *entry, b []byte) bool {
 // access; the fault becomes an error here, not a crash.
 func hashMapped(ctx context.Context, cat *catalog, e *entry, b []byte, opts *Options, pipeline bool) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: the file changed while it was read (%v)", ErrMalformed, r)
-		}
-	}()
+	defer recoverFault(&err)
 	defer opts.track()()
 	drop := pageDropper{b: b, drop: dropPages}
 	onRead := func(n int) {

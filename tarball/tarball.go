@@ -165,7 +165,8 @@ func (o *Options) workers() int {
 // compressed as a whole with gzip, zstd, bzip2 or xz (detected from its
 // first bytes, never from its name). A plain tar file
 // is read twice: once for its headers, seeking past the bodies, then once
-// per blob, concurrently. A compressed file is read once, as a stream.
+// per blob, concurrently. A compressed file is read once, as a stream (a
+// gzip one from a read-only mapping, where the platform maps files).
 //
 // The error is non-nil only when the archive cannot be read at all; every
 // problem found in a readable archive is a Finding of the Result.
@@ -189,6 +190,14 @@ func Open(ctx context.Context, name string, opts Options) (*Result, error) {
 	defer f.Close()
 	if opts.Progress != nil {
 		opts.Progress.Total.Store(info.Size())
+	}
+	r, closer, err := mappedOuterReader(f, &opts)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil {
+		defer closer()
+		return readStream(ctx, r, ContainerTarGzip, &opts)
 	}
 	r, container, closer, err := outerReader(opts.input(f), &opts)
 	if err != nil {
