@@ -122,16 +122,3 @@ func matchLayers(a, b []tarball.Layer) Layers {
 func side(i int, l tarball.Layer) *LayerSide {
 	return &LayerSide{Index: i, Digest: l.Digest, Size: l.Size, Compression: l.Compression, UncompressedSize: l.UncompressedSize, CreatedBy: l.CreatedBy}
 }
-
-// shared reports whether the layer content d is held by both sides.
-func (ls *Layers) shared(d digest.Digest) bool {
-	if d == "" {
-		return false
-	}
-	for _, r := range ls.Rows {
-		if r.DiffID == d {
-			return r.A != nil && r.B != nil
-		}
-	}
-	return false
-}

@@ -161,11 +161,11 @@ func diffDoc(c *cli.Context, a, b *tarball.Result) (*report.DiffDoc, error) {
 	srcA, srcB := c.Args().Get(0), c.Args().Get(1)
 	selA, err := selectSide(c, a, "image-a")
 	if err != nil {
-		return nil, fmt.Errorf("A: %w", err)
+		return nil, fmt.Errorf("archive A: %w", err)
 	}
 	selB, err := selectSide(c, b, "image-b")
 	if err != nil {
-		return nil, fmt.Errorf("B: %w", err)
+		return nil, fmt.Errorf("archive B: %w", err)
 	}
 	p := compare.PairImages(a, b, selA, selB)
 	if len(p.Pairs) == 0 {
