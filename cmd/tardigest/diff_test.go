@@ -45,21 +45,7 @@ func TestDiffCLI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, nil, tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout, stderr)
-			}
-			if strings.HasSuffix(tt.golden, ".stderr") {
-				if stdout != "" {
-					t.Errorf("stdout of a failed run must be empty, got:\n%s", stdout)
-				}
-				golden(t, tt.golden, stderr)
-				return
-			}
-			if code != exitUnreadable && stderr != "" {
-				t.Errorf("stderr must be empty, got:\n%s", stderr)
-			}
-			golden(t, tt.golden, stdout)
+			runGolden(t, tt.args, tt.wantCode, tt.golden)
 		})
 	}
 }

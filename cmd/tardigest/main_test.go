@@ -173,21 +173,10 @@ func TestCLI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, nil, tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout, stderr)
-			}
-			if strings.HasSuffix(tt.golden, ".stderr") {
-				if stdout != "" {
-					t.Errorf("stdout of a failed run must be empty, got:\n%s", stdout)
-				}
-				golden(t, tt.golden, stderr)
+			stdout, ok := runGolden(t, tt.args, tt.wantCode, tt.golden)
+			if !ok {
 				return
 			}
-			if stderr != "" && tt.wantCode != exitUnreadable {
-				t.Errorf("stderr must be empty, got:\n%s", stderr)
-			}
-			golden(t, tt.golden, stdout)
 			if (tt.args[0] == "inspect" || tt.args[0] == "verify") && strings.HasSuffix(tt.golden, ".txt") && !slices.Contains(tt.args, "--help") {
 				checkWidth(t, stdout)
 			}
@@ -417,4 +406,29 @@ func checkWidth(t *testing.T, out string) {
 			t.Errorf("line of %d characters: %q", len(line), line)
 		}
 	}
+}
+
+// runGolden runs the program with args and checks its exit code, then
+// compares what it printed with the golden file: stderr for a ".stderr"
+// golden (stdout must then be empty), else stdout (stderr must then be
+// empty, unless the archive was unreadable). It returns stdout, and
+// whether the golden was of stdout.
+func runGolden(t *testing.T, args []string, wantCode int, goldenName string) (string, bool) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, nil, args...)
+	if code != wantCode {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantCode, stdout, stderr)
+	}
+	if strings.HasSuffix(goldenName, ".stderr") {
+		if stdout != "" {
+			t.Errorf("stdout of a failed run must be empty, got:\n%s", stdout)
+		}
+		golden(t, goldenName, stderr)
+		return stdout, false
+	}
+	if stderr != "" && wantCode != exitUnreadable {
+		t.Errorf("stderr must be empty, got:\n%s", stderr)
+	}
+	golden(t, goldenName, stdout)
+	return stdout, true
 }
