@@ -72,7 +72,7 @@
 // # What layers hold
 //
 // Every blob's decompressed bytes also go, in the same pass, through a
-// tar walker of package layer/tree (walk.go): no second read, nothing
+// tar walker of package layer/tree (blobwalk.go): no second read, nothing
 // extracted. Once roles are known, the walks of the blobs that are
 // layers give each Layer its Content (counts, notable files, findings of
 // its tar), and the layers of every image whose layers were all read in
