@@ -46,15 +46,17 @@ type imageTrees struct {
 // findings. A layer shared by several images was walked once; it is
 // merged into each. It runs after attachments are linked: a signature's
 // or an SBOM's layers are payloads, not tars, while any other image's
-// layers are checked as the tars a loader extracts, whatever media type
-// a descriptor gives them.
+// layers (and an attachment's that claim to be layer tars) are checked as
+// the tars a loader extracts, whatever media type a descriptor gives them.
 func (a *analysis) readContents() {
 	if a.opts.Content.Skip {
 		return
 	}
+	// An attachment is skipped only when no layer of it claims to be a
+	// layer tar: a tag or a subject field must not hide a real layer.
 	attached := map[int]bool{}
 	for _, att := range a.res.Attachments {
-		if att.Image != nil {
+		if att.Image != nil && !anyLayerMediaType(a.res.Images[*att.Image]) {
 			attached[*att.Image] = true
 		}
 	}
@@ -77,6 +79,17 @@ func (a *analysis) readContents() {
 		a.contentFindings(i, -1, merged.Findings, merged.OmittedFindings)
 		a.res.trees[i].merged = merged
 	}
+}
+
+// anyLayerMediaType reports whether some layer of img has a layer media
+// type (a tar, compressed or not).
+func anyLayerMediaType(img *Image) bool {
+	for _, l := range img.Layers {
+		if _, ok := layerCompression(l.MediaType); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // merge merges an image's layers and, when asked to, computes dive's
